@@ -1,0 +1,28 @@
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { ApiError, onError } from "./errors";
+import { requireOrganisation, type AppEnv } from "./middleware";
+import { eventRoutes } from "./routes/events";
+import { eventTypeRoutes } from "./routes/event-types";
+import { organisationRoutes } from "./routes/organisations";
+import { webhookRoutes } from "./routes/webhooks";
+
+/** The HTTP API: one sub-app per resource, auth at the mount, one error handler. */
+export const app = new Hono<AppEnv>();
+
+app.use(requestId());
+app.get("/", (c) => c.json({ service: "nafsi-webhooks", docs: "/docs", openapi: "/openapi.json" }));
+
+app.route("/v1/organisations", organisationRoutes);
+app.route("/v1/events", eventRoutes);
+
+app.use("/v1/webhooks/*", requireOrganisation);
+app.use("/v1/webhooks", requireOrganisation);
+app.use("/v1/event-types", requireOrganisation);
+app.route("/v1/webhooks", webhookRoutes);
+app.route("/v1/event-types", eventTypeRoutes);
+
+app.notFound(() => {
+  throw new ApiError("NOT_FOUND", "No such route");
+});
+app.onError(onError);

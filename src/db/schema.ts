@@ -1,0 +1,139 @@
+/** Drizzle's view of migrations/*.sql (the SQL files are the source of truth). */
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const organisations = sqliteTable("organisations", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  notificationEmail: text("notification_email").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  keyHash: text("key_hash").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const webhooks = sqliteTable("webhooks", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  type: text("type", { enum: ["event_notification", "verification_check"] }).notNull(),
+  name: text("name").notNull(),
+  description: text("description"),
+  url: text("url").notNull(),
+  method: text("method", { enum: ["POST", "PUT", "PATCH"] }).notNull(),
+  status: text("status", { enum: ["inactive", "active", "paused"] }).notNull(),
+  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  headersEnc: text("headers_enc").notNull(),
+  criteria: text("criteria", { mode: "json" }).$type<Record<string, unknown> | null>(),
+  secretEnc: text("secret_enc").notNull(),
+  secretHint: text("secret_hint").notNull(),
+  certificatePem: text("certificate_pem"),
+  certificate: text("certificate", { mode: "json" }).$type<Record<string, unknown> | null>(),
+  pausedReason: text("paused_reason"),
+  failureStreak: integer("failure_streak").notNull(),
+  revisionId: text("revision_id").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+export type WebhookRow = typeof webhooks.$inferSelect;
+
+export const webhookRevisions = sqliteTable("webhook_revisions", {
+  id: text("id").primaryKey(),
+  webhookId: text("webhook_id").notNull(),
+  organisationId: integer("organisation_id").notNull(),
+  url: text("url").notNull(),
+  method: text("method").notNull(),
+  headersEnc: text("headers_enc").notNull(),
+  secretEnc: text("secret_enc").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const webhookStats = sqliteTable("webhook_stats", {
+  webhookId: text("webhook_id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  total: integer("total").notNull(),
+  successful: integer("successful").notNull(),
+  failed: integer("failed").notNull(),
+  lastSuccessAt: integer("last_success_at"),
+  lastFailureAt: integer("last_failure_at"),
+  lastTriggeredAt: integer("last_triggered_at"),
+});
+
+export const webhookLatency = sqliteTable(
+  "webhook_latency",
+  { webhookId: text("webhook_id").notNull(), bucket: integer("bucket").notNull(), count: integer("count").notNull() },
+  (t) => [primaryKey({ columns: [t.webhookId, t.bucket] })],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    organisationId: integer("organisation_id").notNull(),
+    id: text("id").notNull(),
+    event: text("event").notNull(),
+    body: text("body").notNull(),
+    requestHash: text("request_hash").notNull(),
+    deliveries: integer("deliveries").notNull(),
+    skipped: integer("skipped").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organisationId, t.id] })],
+);
+
+export const deliveries = sqliteTable("deliveries", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  webhookId: text("webhook_id").notNull(),
+  revisionId: text("revision_id").notNull(),
+  eventId: text("event_id").notNull(),
+  event: text("event").notNull(),
+  status: text("status", { enum: ["pending", "success", "failed", "skipped"] }).notNull(),
+  attempts: integer("attempts").notNull(),
+  nextAttemptAt: integer("next_attempt_at"),
+  test: integer("test", { mode: "boolean" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const attempts = sqliteTable("attempts", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  webhookId: text("webhook_id").notNull(),
+  deliveryId: text("delivery_id").notNull(),
+  eventId: text("event_id").notNull(),
+  event: text("event").notNull(),
+  attempt: integer("attempt").notNull(),
+  status: text("status", { enum: ["success", "failed", "retrying", "skipped"] }).notNull(),
+  responseCode: integer("response_code"),
+  responseTimeMs: integer("response_time_ms"),
+  errorCode: text("error_code"),
+  error: text("error"),
+  test: integer("test", { mode: "boolean" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+export type AttemptRow = typeof attempts.$inferSelect;
+
+export const notifications = sqliteTable("notifications", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  webhookId: text("webhook_id").notNull(),
+  kind: text("kind").notNull(),
+  recipient: text("recipient").notNull(),
+  error: text("error"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const exportsTable = sqliteTable("exports", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  webhookId: text("webhook_id").notNull(),
+  status: text("status", { enum: ["pending", "running", "done", "failed"] }).notNull(),
+  filters: text("filters", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  rows: integer("rows").notNull(),
+  objectKey: text("object_key"),
+  error: text("error"),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});

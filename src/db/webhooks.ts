@@ -1,0 +1,151 @@
+/** Tenant-scoped webhook queries: every function takes the organisation id and filters by it. */
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { webhookRevisions, webhooks, webhookStats, type WebhookRow } from "./schema";
+
+export type WebhookWithStats = WebhookRow & {
+  stats: { total: number; successful: number; lastTriggeredAt: number | null } | null;
+};
+
+const statsColumns = {
+  total: webhookStats.total,
+  successful: webhookStats.successful,
+  lastTriggeredAt: webhookStats.lastTriggeredAt,
+};
+
+export async function findWebhook(d: Db, organisationId: number, id: string): Promise<WebhookWithStats | null> {
+  const row = await d
+    .select({ webhook: webhooks, stats: statsColumns })
+    .from(webhooks)
+    .leftJoin(webhookStats, eq(webhookStats.webhookId, webhooks.id))
+    .where(and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id)))
+    .get();
+  return row ? { ...row.webhook, stats: row.stats } : null;
+}
+
+export interface ListFilter {
+  status?: WebhookRow["status"];
+  type?: WebhookRow["type"];
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first by id (ids sort by creation time), so rows added meanwhile never shift a page. */
+export async function listWebhooks(d: Db, organisationId: number, f: ListFilter): Promise<WebhookWithStats[]> {
+  const rows = await d
+    .select({ webhook: webhooks, stats: statsColumns })
+    .from(webhooks)
+    .leftJoin(webhookStats, eq(webhookStats.webhookId, webhooks.id))
+    .where(
+      and(
+        eq(webhooks.organisationId, organisationId),
+        f.status ? eq(webhooks.status, f.status) : undefined,
+        f.type ? eq(webhooks.type, f.type) : undefined,
+        f.cursor ? lt(webhooks.id, f.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(webhooks.id))
+    .limit(f.limit + 1)
+    .all();
+  return rows.map((r) => ({ ...r.webhook, stats: r.stats }));
+}
+
+export async function insertWebhook(d: Db, row: typeof webhooks.$inferInsert) {
+  await d.batch([
+    d.insert(webhooks).values(row),
+    d.insert(webhookRevisions).values({
+      id: row.revisionId,
+      webhookId: row.id,
+      organisationId: row.organisationId,
+      url: row.url,
+      method: row.method,
+      headersEnc: row.headersEnc,
+      secretEnc: row.secretEnc,
+      createdAt: row.createdAt,
+    }),
+    d.insert(webhookStats).values({ webhookId: row.id, organisationId: row.organisationId, total: 0, successful: 0, failed: 0 }),
+  ]);
+}
+
+/** Applies an edit; when anything a delivery is sent with changed, starts a new revision. */
+export async function updateWebhook(
+  d: Db,
+  organisationId: number,
+  id: string,
+  changes: Partial<typeof webhooks.$inferInsert>,
+  newRevision: { id: string } | null,
+) {
+  const where = and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id));
+  if (!newRevision) {
+    await d.update(webhooks).set(changes).where(where);
+    return;
+  }
+  await d.batch([
+    d.update(webhooks).set({ ...changes, revisionId: newRevision.id }).where(where),
+    d.insert(webhookRevisions).select(
+      d
+        .select({
+          id: sql`${newRevision.id}`.as("id"),
+          webhookId: webhooks.id,
+          organisationId: webhooks.organisationId,
+          url: webhooks.url,
+          method: webhooks.method,
+          headersEnc: webhooks.headersEnc,
+          secretEnc: webhooks.secretEnc,
+          createdAt: webhooks.updatedAt,
+        })
+        .from(webhooks)
+        .where(where),
+    ),
+  ]);
+}
+
+/** Moves a webhook between statuses; answers the updated row, or null when it was not in `from`. */
+export async function transitionWebhook(
+  d: Db,
+  organisationId: number,
+  id: string,
+  from: WebhookRow["status"][],
+  to: WebhookRow["status"],
+  pausedReason: string | null,
+  now: number,
+): Promise<boolean> {
+  const res = await d
+    .update(webhooks)
+    .set({ status: to, pausedReason, updatedAt: now })
+    .where(and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id), inArray(webhooks.status, from)))
+    .returning({ id: webhooks.id });
+  return res.length > 0;
+}
+
+/**
+ * Deletes a webhook and all that belongs to it. The webhook row goes first (its revisions,
+ * stats and export rows cascade), so nothing new is delivered; attempts, which can be millions,
+ * go in bounded chunks so that no statement runs long.
+ */
+export async function deleteWebhook(d1: D1Database, organisationId: number, id: string): Promise<{ exportKeys: string[]; deleted: boolean }> {
+  const keys = await d1
+    .prepare("SELECT object_key FROM exports WHERE organisation_id = ? AND webhook_id = ? AND object_key IS NOT NULL")
+    .bind(organisationId, id)
+    .all<{ object_key: string }>();
+  const [removed] = await d1.batch([
+    d1.prepare("DELETE FROM webhooks WHERE organisation_id = ? AND id = ?").bind(organisationId, id),
+    d1.prepare("DELETE FROM deliveries WHERE organisation_id = ? AND webhook_id = ?").bind(organisationId, id),
+    d1.prepare("DELETE FROM notifications WHERE organisation_id = ? AND webhook_id = ?").bind(organisationId, id),
+  ]);
+  await deleteAttempts(d1, organisationId, id);
+  return { exportKeys: keys.results.map((r) => r.object_key), deleted: (removed?.meta.changes ?? 0) > 0 };
+}
+
+const DELETE_CHUNK = 5000;
+export async function deleteAttempts(d1: D1Database, organisationId: number, webhookId: string) {
+  for (;;) {
+    const res = await d1
+      .prepare(
+        "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE webhook_id = ? AND organisation_id = ? LIMIT ?)",
+      )
+      .bind(webhookId, organisationId, DELETE_CHUNK)
+      .run();
+    if (res.meta.changes < DELETE_CHUNK) return;
+  }
+}

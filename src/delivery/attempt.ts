@@ -1,0 +1,58 @@
+import type { Env } from "../env";
+import { isProduction } from "../env";
+import type { CustomHeader } from "../schemas/webhook";
+import { checkWebhookUrl } from "../security/url-policy";
+import { open } from "../security/secret-box";
+import { buildRequest } from "./build-request";
+import type { DeliveryRow } from "./load";
+import type { Outcome } from "./retry-policy";
+import { send } from "./send";
+import type { Signer } from "./sign";
+
+export interface Revision {
+  secret: string;
+  headers: CustomHeader[];
+}
+
+/** Decrypts each revision once per batch. A key that cannot open it fails closed (no unsigned send). */
+export class RevisionCache {
+  private readonly cache = new Map<string, Promise<Revision | null>>();
+  constructor(private readonly key: string) {}
+
+  get(revisionId: string, secretEnc: string, headersEnc: string): Promise<Revision | null> {
+    let rev = this.cache.get(revisionId);
+    if (!rev) {
+      rev = Promise.all([open(this.key, secretEnc), open(this.key, headersEnc)])
+        .then(([secret, headers]) => ({ secret, headers: JSON.parse(headers) as CustomHeader[] }))
+        .catch((err) => {
+          console.error(JSON.stringify({ level: "error", msg: "cannot decrypt webhook revision", revisionId, error: String(err) }));
+          return null;
+        });
+      this.cache.set(revisionId, rev);
+    }
+    return rev;
+  }
+}
+
+/** One attempt at one delivery: decrypt, check the URL again, sign, send. Never throws. */
+export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<Outcome> {
+  const urlProblem = checkWebhookUrl(row.url, { allowLocal: !isProduction(env) });
+  if (urlProblem) {
+    return { ok: false, statusCode: null, responseTimeMs: null, errorCode: "url_forbidden", error: `The webhook URL ${urlProblem}` };
+  }
+  const rev = await revisions.get(row.revision_id, row.secret_enc, row.headers_enc);
+  if (!rev) {
+    return { ok: false, statusCode: null, responseTimeMs: null, errorCode: "secret_unavailable", error: "The webhook secret could not be decrypted; nothing was sent" };
+  }
+  const req = await buildRequest(signer, {
+    url: row.url,
+    method: row.method,
+    secret: rev.secret,
+    customHeaders: rev.headers,
+    webhookId: row.webhook_id,
+    deliveryId: row.id,
+    event: row.event,
+    body: row.body,
+  });
+  return send(env, req);
+}

@@ -1,0 +1,54 @@
+import { DELIVERY_FAILED_EVENT } from "../catalogue";
+import { healthStub } from "../durable/health-client";
+import type { Env } from "../env";
+import { derivedId } from "../lib/ids";
+import { acceptEvent } from "./accept-event";
+import type { DeliveryRow } from "./load";
+
+export interface FinalFailure {
+  row: DeliveryRow;
+  attempts: number;
+  errorCode: string | null;
+  responseCode: number | null;
+}
+
+/**
+ * What follows a delivery's end. Each step is idempotent, so a redelivered message may run them
+ * again: the announcement has an event id derived from the delivery, and the Durable Object
+ * remembers which deliveries it has counted.
+ */
+export async function afterFailure(env: Env, f: FinalFailure): Promise<void> {
+  const { row } = f;
+  // A failed announcement is not announced again: no cascades of failure events.
+  if (row.event !== DELIVERY_FAILED_EVENT) {
+    await acceptEvent(env, {
+      organisation_id: row.organisation_id,
+      event: DELIVERY_FAILED_EVENT,
+      event_id: await derivedId("evt", "delivery-failed", row.id),
+      data: {
+        webhook_id: row.webhook_id,
+        delivery_id: row.id,
+        event_id: row.event_id,
+        event: row.event,
+        attempts: f.attempts,
+        error_code: f.errorCode,
+        response_code: f.responseCode,
+      },
+    });
+  }
+  await healthStub(env, row.organisation_id, row.webhook_id).recordFailure(row.organisation_id, row.webhook_id, row.id);
+}
+
+/** A success only needs the Durable Object when the webhook has a failure streak to reset. */
+export async function afterSuccess(env: Env, row: DeliveryRow): Promise<void> {
+  await healthStub(env, row.organisation_id, row.webhook_id).recordSuccess(row.organisation_id, row.webhook_id);
+}
+
+/** For a redelivered message whose attempt was already recorded as final: redo the effects. */
+export async function lastAttempt(env: Env, deliveryId: string) {
+  return env.DB.prepare(
+    "SELECT attempt, error_code, response_code FROM attempts WHERE delivery_id = ? ORDER BY attempt DESC LIMIT 1",
+  )
+    .bind(deliveryId)
+    .first<{ attempt: number; error_code: string | null; response_code: number | null }>();
+}

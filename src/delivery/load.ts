@@ -1,0 +1,45 @@
+import type { Env } from "../env";
+
+/** Everything one attempt needs, read for a whole batch in one query. */
+export interface DeliveryRow {
+  id: string;
+  organisation_id: number;
+  webhook_id: string;
+  revision_id: string;
+  event_id: string;
+  event: string;
+  status: "pending" | "success" | "failed" | "skipped";
+  attempts: number;
+  body: string;
+  url: string;
+  method: string;
+  headers_enc: string;
+  secret_enc: string;
+  webhook_status: "inactive" | "active" | "paused" | null;
+  failure_streak: number | null;
+}
+
+/** D1 binds at most 100 parameters per statement. */
+const CHUNK = 90;
+
+export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<string, DeliveryRow>> {
+  const out = new Map<string, DeliveryRow>();
+  const stmts: D1PreparedStatement[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    stmts.push(
+      env.DB.prepare(
+        `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts,
+                e.body, r.url, r.method, r.headers_enc, r.secret_enc, w.status AS webhook_status, w.failure_streak
+           FROM deliveries d
+           JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id
+           JOIN webhook_revisions r ON r.id = d.revision_id
+           LEFT JOIN webhooks w ON w.id = d.webhook_id AND w.organisation_id = d.organisation_id
+          WHERE d.id IN (${chunk.map(() => "?").join(",")})`,
+      ).bind(...chunk),
+    );
+  }
+  if (stmts.length === 0) return out;
+  for (const res of await env.DB.batch<DeliveryRow>(stmts)) for (const row of res.results) out.set(row.id, row);
+  return out;
+}

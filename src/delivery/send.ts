@@ -1,0 +1,64 @@
+import type { Env } from "../env";
+import { parseRetryAfter, type FailureCode, type Outcome } from "./retry-policy";
+import type { OutgoingRequest } from "./build-request";
+
+/** The product document: an endpoint must answer within 30 seconds. Tests shorten it by config. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_ERROR_LENGTH = 500;
+
+export const timeoutMs = (env: Pick<Env, "DELIVERY_TIMEOUT_MS">) => Number(env.DELIVERY_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
+
+/**
+ * Sends one request through the mTLS binding (our client certificate) where it exists, plain
+ * fetch elsewhere. Never follows redirects, never throws: every failure becomes an Outcome.
+ */
+export async function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Outcome> {
+  const fetcher = env.MTLS ?? globalThis;
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), limitMs);
+  try {
+    const res = await fetcher.fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      redirect: "manual",
+      signal: controller.signal,
+    });
+    // The status is what counts; the body is read only to free the connection.
+    await res.body?.cancel().catch(() => {});
+    return classifyResponse(res.status, res.headers, elapsed());
+  } catch (err) {
+    return classifyError(err, controller.signal.aborted, limitMs, elapsed());
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function classifyResponse(status: number, headers: Headers, ms: number): Outcome {
+  if (status >= 200 && status < 300) return { ok: true, statusCode: status, responseTimeMs: ms, errorCode: null, error: null };
+  // Cloudflare answers 525/526 itself when the TLS handshake with the origin fails.
+  if (status === 525 || status === 526) return fail("tls", status, ms, `TLS handshake with the endpoint failed (HTTP ${status})`);
+  let code: FailureCode = status >= 500 ? "http_5xx" : status >= 400 ? "http_4xx" : "http_3xx";
+  if (status < 200) code = "http_4xx";
+  const message = code === "http_3xx" ? `Endpoint answered HTTP ${status} (redirects are not followed)` : `Endpoint answered HTTP ${status}`;
+  const outcome = fail(code, status, ms, message);
+  if (status === 408 || status === 429) outcome.retryAfterMs = parseRetryAfter(headers.get("Retry-After"));
+  return outcome;
+}
+
+export function classifyError(err: unknown, timedOut: boolean, limitMs: number, ms: number): Outcome {
+  const text = String((err as Error)?.message ?? err).slice(0, MAX_ERROR_LENGTH);
+  if (timedOut) return fail("timeout", null, ms, `No answer within ${Math.round(limitMs / 100) / 10} s`);
+  if (/tls|ssl|certificate|handshake|x509|self.signed|CERT_/i.test(text)) return fail("tls", null, ms, `TLS failure: ${text}`);
+  return fail("connection", null, ms, `Connection failed: ${text}`);
+}
+
+const fail = (errorCode: FailureCode, statusCode: number | null, ms: number, error: string): Outcome => ({
+  ok: false,
+  statusCode,
+  responseTimeMs: ms,
+  errorCode,
+  error,
+});

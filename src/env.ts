@@ -1,0 +1,24 @@
+import type { SweepClock } from "./durable/sweep-clock";
+import type { WebhookHealth } from "./durable/webhook-health";
+import type { QueueMessage } from "./delivery/messages";
+
+/** The worker's bindings (wrangler.toml). `MTLS` exists only in production. */
+export interface Env {
+  ENVIRONMENT: string;
+  ADMIN_TOKEN: string;
+  INGEST_TOKEN: string;
+  SECRET_ENCRYPTION_KEY: string;
+  DELIVERY_TIMEOUT_MS: string;
+  EMAIL_FROM: string;
+  LOG_RETENTION_DAYS: string;
+  EXPORT_RETENTION_DAYS: string;
+  DB: D1Database;
+  DELIVERY_QUEUE: Queue<QueueMessage>;
+  EXPORTS: R2Bucket;
+  WEBHOOK_HEALTH: DurableObjectNamespace<WebhookHealth>;
+  SWEEP_CLOCK: DurableObjectNamespace<SweepClock>;
+  EMAIL: SendEmail;
+  MTLS?: Fetcher;
+}
+
+export const isProduction = (env: Pick<Env, "ENVIRONMENT">) => env.ENVIRONMENT === "production";

@@ -1,0 +1,35 @@
+/**
+ * The table of contents. HTTP goes to the Hono app; queue batches to the delivery pipeline
+ * (or the dead-letter handler); the cron trigger to maintenance. Internal Workers can also call
+ * the ingest and check operations over a service binding (EventsRpc).
+ */
+import { app } from "./app";
+import { consumeDeliveries } from "./delivery/consume";
+import { consumeDeadLetters } from "./delivery/dead-letter";
+import type { DeliveryMessage, QueueMessage } from "./delivery/messages";
+import { armLocalClock } from "./durable/sweep-clock";
+import type { Env } from "./env";
+import { runMaintenance } from "./maintenance";
+
+export { WebhookHealth } from "./durable/webhook-health";
+export { SweepClock } from "./durable/sweep-clock";
+export { EventsRpc } from "./rpc";
+
+export default {
+  fetch(request, env, ctx) {
+    armLocalClock(env, ctx);
+    return app.fetch(request, env, ctx);
+  },
+
+  async queue(batch, env, ctx) {
+    armLocalClock(env, ctx);
+    if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch.messages, env);
+    const deliveries = batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
+    await consumeDeliveries(deliveries, env);
+    batch.ackAll();
+  },
+
+  async scheduled(_controller, env) {
+    await runMaintenance(env);
+  },
+} satisfies ExportedHandler<Env, QueueMessage>;

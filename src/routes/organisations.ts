@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { eq } from "drizzle-orm";
+import { db } from "../db/client";
+import { apiKeys, organisations } from "../db/schema";
+import { notFound } from "../errors";
+import { iso } from "../lib/encoding";
+import { newId } from "../lib/ids";
+import { jsonBody, requireAdmin, type AppEnv } from "../middleware";
+import { generateApiKey, hashApiKey } from "../security/api-keys";
+import { OrganisationCreate } from "../schemas/organisation";
+import { validate } from "../validate";
+
+/** Operator routes: organisations and their API keys (the key is shown once, stored as a hash). */
+export const organisationRoutes = new Hono<AppEnv>();
+organisationRoutes.use(requireAdmin);
+
+organisationRoutes.post("/", jsonBody(), validate("json", OrganisationCreate), async (c) => {
+  const input = c.req.valid("json");
+  const now = Date.now();
+  const apiKey = generateApiKey();
+  // One transaction: an organisation never exists without its first key.
+  const [inserted] = await c.env.DB.batch<{ id: number }>([
+    c.env.DB.prepare("INSERT INTO organisations (name, notification_email, created_at) VALUES (?, ?, ?) RETURNING id")
+      .bind(input.name, input.notification_email, now),
+    c.env.DB.prepare("INSERT INTO api_keys (id, organisation_id, key_hash, created_at) VALUES (?, last_insert_rowid(), ?, ?)")
+      .bind(newId("key", now), await hashApiKey(apiKey), now),
+  ]);
+  const org = { id: inserted!.results[0]!.id, name: input.name, notificationEmail: input.notification_email };
+  return c.json(
+    { id: org!.id, name: org!.name, notification_email: org!.notificationEmail, api_key: apiKey, created_at: iso(now) },
+    201,
+  );
+});
+
+organisationRoutes.post("/:id/api-keys", jsonBody(), async (c) => {
+  const id = Number(c.req.param("id"));
+  const d = db(c.env.DB);
+  const org = Number.isSafeInteger(id) ? await d.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id)).get() : undefined;
+  if (!org) throw notFound("Organisation");
+  const now = Date.now();
+  const apiKey = generateApiKey();
+  const keyId = newId("key", now);
+  await d.insert(apiKeys).values({ id: keyId, organisationId: org.id, keyHash: await hashApiKey(apiKey), createdAt: now });
+  return c.json({ id: keyId, api_key: apiKey, created_at: iso(now) }, 201);
+});

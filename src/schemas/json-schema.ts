@@ -1,0 +1,71 @@
+/**
+ * Is a value a usable JSON Schema (draft 2020-12)? A structural check of the keywords we, and
+ * @cfworker/json-schema, act on: wrong types, unknown `type` names, bad regexes and empty
+ * combinators are refused with the JSON path of the offending keyword.
+ */
+const TYPES = new Set(["null", "boolean", "object", "array", "number", "integer", "string"]);
+const SCHEMA_MAPS = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+const SCHEMA_SINGLE = ["additionalProperties", "items", "contains", "not", "if", "then", "else", "propertyNames", "unevaluatedProperties", "unevaluatedItems", "additionalItems"];
+const SCHEMA_ARRAYS = ["allOf", "anyOf", "oneOf", "prefixItems"];
+const NON_NEGATIVE_INTS = ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains"];
+const NUMBERS = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
+const MAX_DEPTH = 32;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function checkJsonSchema(schema: unknown, path = "", depth = 0): { path: string; message: string } | null {
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+  if (typeof schema === "boolean") return null;
+  if (!isObject(schema)) return { path, message: "must be a JSON Schema (an object or a boolean)" };
+  if (depth > MAX_DEPTH) return { path, message: `must not nest deeper than ${MAX_DEPTH} levels` };
+  const t = schema.type;
+  if (t !== undefined) {
+    const list = Array.isArray(t) ? t : [t];
+    if (list.length === 0 || !list.every((x) => typeof x === "string" && TYPES.has(x))) {
+      return { path: at("type"), message: `must be one of ${[...TYPES].join(", ")} (or an array of them)` };
+    }
+  }
+  if (schema.required !== undefined && !(Array.isArray(schema.required) && schema.required.every((x) => typeof x === "string"))) {
+    return { path: at("required"), message: "must be an array of property names" };
+  }
+  if (schema.enum !== undefined && !Array.isArray(schema.enum)) return { path: at("enum"), message: "must be an array" };
+  for (const k of NON_NEGATIVE_INTS) {
+    const v = schema[k];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0)) return { path: at(k), message: "must be a non-negative integer" };
+  }
+  for (const k of NUMBERS) {
+    if (schema[k] !== undefined && typeof schema[k] !== "number") return { path: at(k), message: "must be a number" };
+  }
+  if (schema.pattern !== undefined) {
+    try {
+      if (typeof schema.pattern !== "string") throw new Error();
+      new RegExp(schema.pattern, "u");
+    } catch {
+      return { path: at("pattern"), message: "must be a valid regular expression" };
+    }
+  }
+  for (const k of SCHEMA_MAPS) {
+    const v = schema[k];
+    if (v === undefined) continue;
+    if (!isObject(v)) return { path: at(k), message: "must be an object of schemas" };
+    for (const [name, sub] of Object.entries(v)) {
+      const e = checkJsonSchema(sub, `${at(k)}.${name}`, depth + 1);
+      if (e) return e;
+    }
+  }
+  for (const k of SCHEMA_SINGLE) {
+    if (schema[k] === undefined) continue;
+    const e = checkJsonSchema(schema[k], at(k), depth + 1);
+    if (e) return e;
+  }
+  for (const k of SCHEMA_ARRAYS) {
+    const v = schema[k];
+    if (v === undefined) continue;
+    if (!Array.isArray(v) || v.length === 0) return { path: at(k), message: "must be a non-empty array of schemas" };
+    for (let i = 0; i < v.length; i++) {
+      const e = checkJsonSchema(v[i], `${at(k)}.${i}`, depth + 1);
+      if (e) return e;
+    }
+  }
+  return null;
+}

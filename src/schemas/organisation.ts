@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+export const OrganisationCreate = z.strictObject({
+  name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  notification_email: z.email("must be an email address").max(254, "must be at most 254 characters"),
+});
+
+export const OrganisationOut = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  notification_email: z.string(),
+  api_key: z.string().describe("Shown once"),
+  created_at: z.string(),
+});
+
+export const ApiKeyOut = z.object({ id: z.string(), api_key: z.string().describe("Shown once"), created_at: z.string() });

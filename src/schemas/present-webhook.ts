@@ -1,0 +1,41 @@
+import type { WebhookWithStats } from "../db/webhooks";
+import { iso } from "../lib/encoding";
+import { isCredentialHeader, maskValue } from "../security/header-policy";
+import { open } from "../security/secret-box";
+import type { CustomHeader, Criteria, WebhookOut } from "./webhook";
+
+export async function readHeaders(key: string, headersEnc: string): Promise<CustomHeader[]> {
+  return JSON.parse(await open(key, headersEnc)) as CustomHeader[];
+}
+
+/** Success rate as a percentage with two decimals, null before the first attempt. */
+export const successRate = (total: number, successful: number) =>
+  total === 0 ? null : Math.round((successful / total) * 10000) / 100;
+
+/** The API's view of a webhook: no secret, credential header values masked. */
+export async function presentWebhook(key: string, w: WebhookWithStats): Promise<WebhookOut> {
+  const headers = (await readHeaders(key, w.headersEnc)).map((h) => {
+    const masked = isCredentialHeader(h.name);
+    return { name: h.name, value: masked ? maskValue(h.value) : h.value, enabled: h.enabled, masked };
+  });
+  return {
+    id: w.id,
+    type: w.type,
+    name: w.name,
+    description: w.description,
+    url: w.url,
+    method: w.method,
+    status: w.status,
+    events: w.events,
+    events_count: w.events.length,
+    headers,
+    criteria: (w.criteria as Criteria | null) ?? null,
+    secret_hint: w.secretHint,
+    certificate: (w.certificate as WebhookOut["certificate"]) ?? null,
+    paused_reason: w.pausedReason,
+    success_rate: w.stats ? successRate(w.stats.total, w.stats.successful) : null,
+    last_triggered_at: iso(w.stats?.lastTriggeredAt),
+    created_at: iso(w.createdAt)!,
+    updated_at: iso(w.updatedAt)!,
+  };
+}

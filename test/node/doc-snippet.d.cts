@@ -1,0 +1,1 @@
+export function verifyWithDocSnippet(payload: unknown, signature: string, secret: string): boolean;

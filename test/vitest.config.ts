@@ -1,0 +1,38 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { mtlsForwarder } from "./node/mtls-forwarder.ts";
+import { makePki } from "./node/pki.ts";
+
+const root = join(import.meta.dirname, "..");
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(join(root, "migrations"));
+  const pki = makePki(join(tmpdir(), "nafsi-webhooks-test-pki"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: join(root, "wrangler.toml") },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ENVIRONMENT: "test",
+            // Short enough to test a hanging receiver; the product's 30 s is the default.
+            DELIVERY_TIMEOUT_MS: "1500",
+          },
+          // The production mTLS binding, played by a Node function that presents our client cert.
+          serviceBindings: { MTLS: mtlsForwarder(pki) },
+        },
+      }),
+    ],
+    test: {
+      root,
+      include: ["test/**/*.test.ts"],
+      globalSetup: [join(root, "test/global-setup.ts")],
+      setupFiles: [join(root, "test/apply-migrations.ts")],
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+    },
+  };
+});
