@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { makeCertFixtures, type CertFixtures } from "./node/cert-fixtures";
 import { makePki } from "./node/pki";
 import { startReceivers } from "./node/receiver";
 
@@ -13,11 +14,13 @@ export default async function setup(project: TestProject) {
     mtls: `https://localhost:${receivers.mtlsPort}`,
     untrusted: `https://localhost:${receivers.untrustedPort}`,
   });
+  project.provide("certs", makeCertFixtures());
   return () => receivers.close();
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
     receivers: { http: string; mtls: string; untrusted: string };
+    certs: CertFixtures;
   }
 }
