@@ -19,6 +19,8 @@ const FORBIDDEN_SUFFIXES = [".localhost", ".local", ".internal", ".localdomain",
 /** Returns why the URL is refused, or null when it is allowed. */
 export function checkWebhookUrl(raw: string, policy: UrlPolicy): string | null {
   if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
+  // The parser silently drops these (and tabs or newlines inside), so the stored text would not be what is fetched.
+  if (/[\u0000-\u0020\u007f]/.test(raw)) return "must not contain spaces or control characters";
   let url: URL;
   try {
     url = new URL(raw);
@@ -48,6 +50,7 @@ const V4_FORBIDDEN: Range[] = [
   [[169, 254, 0, 0], 16], [[172, 16, 0, 0], 12], [[192, 0, 0, 0], 24], [[192, 0, 2, 0], 24],
   [[192, 88, 99, 0], 24], [[192, 168, 0, 0], 16], [[198, 18, 0, 0], 15], [[198, 51, 100, 0], 24],
   [[203, 0, 113, 0], 24], [[224, 0, 0, 0], 4], [[240, 0, 0, 0], 4],
+  [[168, 63, 129, 16], 32], // Azure's platform endpoint (instance metadata, DNS): public space, cloud-internal use
 ];
 
 function inRange(addr: number[], [base, bits]: Range, width: number): boolean {
@@ -86,15 +89,12 @@ function parseIpv6(text: string): number[] | null {
   return all.length === 8 && all.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff) ? all : null;
 }
 
+/** Only global unicast (2000::/3) is the public IPv6 internet; these parts of it are not. */
+const V6_GLOBAL: Range = [[0x2000], 3];
 const V6_FORBIDDEN: Range[] = [
-  [[0, 0, 0, 0, 0, 0, 0, 0], 96], // unspecified, loopback and IPv4-compatible
-  [[0x100, 0, 0, 0], 64], // discard
-  [[0x2001, 0], 23], // IETF protocol assignments (Teredo among them)
+  [[0x2001, 0], 23], // IETF protocol assignments (Teredo, ORCHID and benchmarking among them)
   [[0x2001, 0xdb8], 32], // documentation
-  [[0xfc00], 7], // unique local
-  [[0xfe80], 10], // link-local
-  [[0xfec0], 10], // site-local
-  [[0xff00], 8], // multicast
+  [[0x3fff, 0], 20], // documentation (RFC 9637)
 ];
 
 function checkIpv6(text: string): string | null {
@@ -105,7 +105,9 @@ function checkIpv6(text: string): string | null {
   if (w.slice(0, 5).every((x) => x === 0) && w[5] === 0xffff) return checkIpv4(embedded(w[6]!, w[7]!));
   if (w[0] === 0x64 && w[1] === 0xff9b && w.slice(2, 6).every((x) => x === 0)) return checkIpv4(embedded(w[6]!, w[7]!));
   if (w[0] === 0x2002) return checkIpv4(embedded(w[1]!, w[2]!));
-  if (V6_FORBIDDEN.some((r) => inRange(w, r, 16))) {
+  // Outside 2000::/3: unspecified, loopback, IPv4-compatible and -translated, discard, unique local
+  // (fd00:ec2::254 is a metadata address), link-local, site-local, multicast, reserved.
+  if (!inRange(w, V6_GLOBAL, 16) || V6_FORBIDDEN.some((r) => inRange(w, r, 16))) {
     return "must not point to a private, loopback, link-local, multicast or reserved address";
   }
   return null;
