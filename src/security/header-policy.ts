@@ -27,6 +27,11 @@ export function checkHeaderName(name: string): string | null {
 export function checkHeaderValue(value: string): string | null {
   if (/[\r\n\0]/.test(value)) return "must not contain CR, LF or NUL characters";
   if (new TextEncoder().encode(value).length > MAX_HEADER_VALUE_BYTES) return `must be at most ${MAX_HEADER_VALUE_BYTES} bytes`;
+  if (isMaskedValue(value)) return null; // a masked value sent back unchanged; the route restores it
+  if (/[\u0001-\u0008\u000b-\u001f\u007f]/.test(value)) return "must not contain control characters";
+  // RFC 9110 5.5: values should be ASCII. workerd sends anything else as UTF-8 (with a warning),
+  // which receivers read in different ways, so it is refused here rather than mangled there.
+  if (/[^\t\u0020-\u007e]/.test(value)) return "must contain only printable ASCII characters, spaces or tabs";
   return null;
 }
 
@@ -35,10 +40,39 @@ export function isCredentialHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return (
     lower === "authorization" || lower === "proxy-authorization" || lower === "cookie" ||
-    /(^|-)(key|token|secret|password|signature)$/.test(lower) || lower.endsWith("apikey")
+    /(^|[-_])(key|token|secret|password|signature)$/.test(lower) || lower.endsWith("apikey")
   );
 }
 
+const MASK = "••••";
+
+/** Short values show nothing of themselves; longer ones their last 4 characters, to tell them apart. */
 export function maskValue(value: string): string {
-  return value.length <= 8 ? "••••" : `••••${value.slice(-4)}`;
+  return value.length <= 8 ? MASK : `${MASK}${value.slice(-4)}`;
+}
+
+/** Is this what `maskValue` shows (so a client echoing a response back means "keep it")? */
+export const isMaskedValue = (value: string) => value.startsWith(MASK) && value.length <= MASK.length + 4;
+
+/**
+ * Puts stored values back where a client sent a credential header's masked value unchanged
+ * (responses never show them). Answers the index of the first masked value that matches no
+ * stored credential header of the same name: that one the client must send in full.
+ */
+export function restoreMaskedHeaders<T extends { name: string; value: string }>(
+  sent: T[],
+  stored: { name: string; value: string }[],
+): { headers: T[] } | { unmatched: number } {
+  const old = new Map(stored.map((h) => [h.name.toLowerCase(), h.value]));
+  const headers: T[] = [];
+  for (const [i, h] of sent.entries()) {
+    if (!isMaskedValue(h.value)) {
+      headers.push(h);
+      continue;
+    }
+    const value = old.get(h.name.toLowerCase());
+    if (value === undefined || !isCredentialHeader(h.name) || maskValue(value) !== h.value) return { unmatched: i };
+    headers.push({ ...h, value });
+  }
+  return { headers };
 }
