@@ -53,8 +53,8 @@ policy = any
 unique_subject = no
 x509_extensions = ca_ext
 [ any ]
-commonName = supplied
 organizationName = optional
+commonName = supplied
 [ ca_ext ]
 ${CA_EXT}`;
 
