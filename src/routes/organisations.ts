@@ -7,7 +7,7 @@ import { iso } from "../lib/encoding";
 import { newId } from "../lib/ids";
 import { jsonBody, requireAdmin, type AppEnv } from "../middleware";
 import { generateApiKey, hashApiKey } from "../security/api-keys";
-import { OrganisationCreate } from "../schemas/organisation";
+import { ApiKeyCreate, OrganisationCreate } from "../schemas/organisation";
 import { validate } from "../validate";
 
 /** Operator routes: organisations and their API keys (the key is shown once, stored as a hash). */
@@ -32,8 +32,10 @@ organisationRoutes.post("/", jsonBody(), validate("json", OrganisationCreate), a
   );
 });
 
-organisationRoutes.post("/:id/api-keys", jsonBody(), async (c) => {
-  const id = Number(c.req.param("id"));
+organisationRoutes.post("/:id/api-keys", jsonBody(), validate("json", ApiKeyCreate), async (c) => {
+  // Digits only: Number() would also read "1e0" or " 1" as organisation 1.
+  const raw = c.req.param("id");
+  const id = /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : NaN;
   const d = db(c.env.DB);
   const org = Number.isSafeInteger(id) ? await d.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id)).get() : undefined;
   if (!org) throw notFound("Organisation");

@@ -5,6 +5,9 @@ export const OrganisationCreate = z.strictObject({
   notification_email: z.email("must be an email address").max(254, "must be at most 254 characters"),
 });
 
+/** A new key takes no fields; a body, if any, must be an empty object. */
+export const ApiKeyCreate = z.strictObject({});
+
 export const OrganisationOut = z.object({
   id: z.number().int(),
   name: z.string(),
