@@ -11,6 +11,7 @@ import type { Env } from "../env";
 import { attemptDelivery, RevisionCache } from "./attempt";
 import { afterFailure, afterSuccess, lastAttempt } from "./effects";
 import { enqueueDeliveries } from "./enqueue";
+import { fault } from "./faults";
 import { loadDeliveries, type DeliveryRow } from "./load";
 import type { DeliveryMessage } from "./messages";
 import { recordAttempts, type AttemptResult } from "./record";
@@ -42,6 +43,7 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
       if (row.webhook_status !== "active") {
         return { row, attempt, status: "skipped", outcome: null, startedAt, nextAttemptAt: null };
       }
+      fault("before-send");
       const outcome = await attemptDelivery(env, signer, revisions, row);
       const decision = decide(outcome, attempt);
       const nextAttemptAt = decision.status === "retrying" ? Date.now() + decision.delayMs : null;
@@ -49,7 +51,9 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
     }),
   );
 
+  fault("after-send");
   const won = await recordAttempts(env, results);
+  fault("after-record");
   const mine = results.filter((_, i) => won[i]);
 
   const retries = new Map<number, { delivery_id: string; attempt: number }[]>();
@@ -82,4 +86,5 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
     );
   }
   await Promise.all(effects);
+  fault("before-ack");
 }

@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { armFaults, disarmFaults } from "../src/delivery/faults";
+import { activate, createOrganisation, createWebhook, ingest, waitFor } from "./helpers/api";
+import { count, deliveriesOf } from "./helpers/db";
+import { bucket, received, receiverUrl } from "./helpers/receivers";
+import { env } from "cloudflare:workers";
+
+afterEach(() => void disarmFaults());
+
+describe("a consumer that crashes mid-batch", () => {
+  it("loses no delivery; duplicates carry the same delivery id and identical bytes", async () => {
+    const org = await createOrganisation();
+    const b = bucket("crash");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    await activate(org.api_key, wh.id);
+
+    armFaults(["before-send", "after-send", "after-record", "before-ack"], 0.02);
+    const total = 120;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => ingest({ event: "workflow.created", organisation_id: org.id, data: { n: i } }).then((r) => expect(r.status).toBe(202))),
+    );
+    const rows = await waitFor(async () => {
+      const d = await deliveriesOf(wh.id);
+      return d.length === total && d.every((x) => x.status !== "pending") ? d : undefined;
+    }, 60_000, 250);
+    const fired = disarmFaults();
+    expect(fired, "the faults must actually have fired").toBeGreaterThan(0);
+
+    const reqs = await received(b);
+    const byId = new Map<string, Set<string>>();
+    for (const r of reqs) {
+      const id = r.headers["x-delivery-id"]!;
+      byId.set(id, (byId.get(id) ?? new Set()).add(r.body));
+    }
+    for (const d of rows) {
+      // Every delivery ended: received, or failed for good after an internal error (logged).
+      if (d.status === "success") expect(byId.has(d.id)).toBe(true);
+      else expect(d.status).toBe("failed");
+    }
+    for (const bodies of byId.values()) expect(bodies.size).toBe(1);
+    // Logged and counted once per attempt, however often it was sent.
+    expect(await count("attempts", "webhook_id = ? AND status = 'success'", wh.id)).toBe(rows.filter((d) => d.status === "success").length);
+    const dup = await env.DB.prepare("SELECT count(*) AS n FROM (SELECT delivery_id, attempt FROM attempts WHERE webhook_id = ? GROUP BY 1, 2 HAVING count(*) > 1)").bind(wh.id).first<{ n: number }>();
+    expect(dup!.n).toBe(0);
+  });
+});
