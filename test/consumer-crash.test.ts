@@ -44,3 +44,26 @@ describe("a consumer that crashes mid-batch", () => {
     expect(dup!.n).toBe(0);
   });
 });
+
+describe("a consumer that crashes on every try", () => {
+  it("ends the delivery as failed (internal) from the dead-letter queue, logged and announced", async () => {
+    const org = await createOrganisation();
+    const b = bucket("dlq");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created", "webhook.delivery.failed"] });
+    await activate(org.api_key, wh.id);
+    armFaults(["before-send"], 1);
+    await ingest({ event: "workflow.created", organisation_id: org.id, data: { n: 1 } });
+    const rows = await waitFor(async () => {
+      const d = await deliveriesOf(wh.id);
+      return d.length === 2 && d.every((x) => x.status === "failed") ? d : undefined;
+    }, 30_000, 250);
+    disarmFaults();
+    expect(rows.map((d) => d.event)).toEqual(["workflow.created", "webhook.delivery.failed"]);
+    const log = await env.DB.prepare("SELECT event, status, error_code FROM attempts WHERE webhook_id = ? ORDER BY created_at").bind(wh.id).all();
+    expect(log.results).toEqual([
+      { event: "workflow.created", status: "failed", error_code: "internal" },
+      { event: "webhook.delivery.failed", status: "failed", error_code: "internal" },
+    ]);
+    expect(await received(b)).toEqual([]);
+  });
+});
