@@ -8,15 +8,24 @@ import { ApiError, fieldError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { jsonBody, type AppEnv } from "../middleware";
 import { generateWebhookSecret } from "../security/api-keys";
-import { isCredentialHeader, maskValue } from "../security/header-policy";
+import { restoreMaskedHeaders } from "../security/header-policy";
 import { seal } from "../security/secret-box";
 import { presentWebhook, readHeaders } from "../schemas/present-webhook";
-import { Criteria, ResumeBody, WebhookListQuery, webhookSchemas, type WebhookCreate } from "../schemas/webhook";
+import { Criteria, EmptyBody, ResumeBody, WebhookListQuery, webhookSchemas, type CustomHeader, type WebhookCreate } from "../schemas/webhook";
 import { validate } from "../validate";
 
 export const webhookRoutes = new Hono<AppEnv>();
 
 const policy = (env: AppEnv["Bindings"]) => ({ allowLocal: !isProduction(env) });
+
+/** Custom headers with masked values put back; a masked value that stands for nothing is a 400. */
+function withStoredValues(sent: CustomHeader[], stored: CustomHeader[]): CustomHeader[] {
+  const restored = restoreMaskedHeaders(sent, stored);
+  if ("unmatched" in restored) {
+    throw fieldError(`headers.${restored.unmatched}.value`, "is a masked value that matches no stored credential header of this name: send the real value");
+  }
+  return restored.headers;
+}
 
 webhookRoutes.post(
   "/",
@@ -24,6 +33,7 @@ webhookRoutes.post(
   async (c, next) => validate("json", webhookSchemas(policy(c.env)).create)(c as never, next),
   async (c) => {
     const input = c.req.valid("json" as never) as WebhookCreate;
+    const headers = withStoredValues(input.headers, []);
     const organisationId = c.get("organisationId");
     const now = Date.now();
     const generated = input.secret === undefined ? generateWebhookSecret() : null;
@@ -40,7 +50,7 @@ webhookRoutes.post(
       method: input.method,
       status: "inactive",
       events: input.type === "event_notification" ? input.events! : [],
-      headersEnc: await seal(key, JSON.stringify(input.headers)),
+      headersEnc: await seal(key, JSON.stringify(headers)),
       criteria: input.type === "verification_check" ? (input.criteria ?? Criteria.parse({})) : null,
       secretEnc: await seal(key, secret),
       secretHint: secret.slice(-4),
@@ -97,11 +107,7 @@ webhookRoutes.patch(
     }
     if (input.headers !== undefined) {
       // A credential header sent back as it was shown (masked) keeps its stored value.
-      const stored = new Map((await readHeaders(key, w.headersEnc)).map((h) => [h.name.toLowerCase(), h.value]));
-      const headers = input.headers.map((h) => {
-        const old = stored.get(h.name.toLowerCase());
-        return old !== undefined && isCredentialHeader(h.name) && h.value === maskValue(old) ? { ...h, value: old } : h;
-      });
+      const headers = withStoredValues(input.headers, await readHeaders(key, w.headersEnc));
       changes.headersEnc = await seal(key, JSON.stringify(headers));
     }
     const deliveryChanged = ["url", "method", "secretEnc", "headersEnc"].some((k) => k in changes);
@@ -134,12 +140,12 @@ async function transition(c: import("hono").Context<AppEnv>, to: "active" | "pau
   return w;
 }
 
-webhookRoutes.post("/:id/activate", jsonBody(), async (c) => {
+webhookRoutes.post("/:id/activate", jsonBody(), validate("json", EmptyBody), async (c) => {
   const w = await transition(c, "active", ["inactive"], null);
   return c.json(await presentWebhook(c.env.SECRET_ENCRYPTION_KEY, (await findWebhook(db(c.env.DB), w.organisationId, w.id))!));
 });
 
-webhookRoutes.post("/:id/pause", jsonBody(), async (c) => {
+webhookRoutes.post("/:id/pause", jsonBody(), validate("json", EmptyBody), async (c) => {
   const w = await transition(c, "paused", ["active"], "Paused by a user");
   return c.json(await presentWebhook(c.env.SECRET_ENCRYPTION_KEY, (await findWebhook(db(c.env.DB), w.organisationId, w.id))!));
 });

@@ -1,29 +1,41 @@
 import { z } from "zod";
 import { EVENT_NAMES } from "../catalogue";
 import { checkHeaderName, checkHeaderValue, MAX_HEADERS } from "../security/header-policy";
-import { checkWebhookUrl, type UrlPolicy } from "../security/url-policy";
+import { checkWebhookUrl, MAX_URL_LENGTH, type UrlPolicy } from "../security/url-policy";
 import { checkJsonSchema } from "./json-schema";
 
 export const WEBHOOK_TYPES = ["event_notification", "verification_check"] as const;
 export const WEBHOOK_METHODS = ["POST", "PUT", "PATCH"] as const;
 export const WEBHOOK_STATUSES = ["inactive", "active", "paused"] as const;
 
+/** An object or a boolean (both are JSON Schemas), checked by checkJsonSchema. */
 const jsonSchemaField = z
-  .custom<Record<string, unknown> | boolean>(() => true)
+  .union([z.record(z.string(), z.unknown()), z.boolean()], { error: "must be a JSON Schema (an object or a boolean)" })
   .superRefine((value, ctx) => {
     const problem = checkJsonSchema(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path ? problem.path.split(".") : [] });
   })
   .nullable()
-  .meta({ description: "A JSON Schema (draft 2020-12)", type: "object" } as Record<string, unknown>);
+  .describe("A JSON Schema (draft 2020-12), or null for none");
 
+const criteriaFields = {
+  require_success: z.boolean().describe("The response must include success: true"),
+  require_score: z.boolean().describe("The response must include a confidence score"),
+  min_score: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1").describe("Minimum score for a pass"),
+  request_schema: jsonSchemaField,
+  response_schema: jsonSchemaField,
+};
+
+/** Verification criteria with the product document's defaults (true, true, 0.85, none, none). */
 export const Criteria = z.strictObject({
-  require_success: z.boolean().default(true),
-  require_score: z.boolean().default(true),
-  min_score: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1").default(0.85),
-  request_schema: jsonSchemaField.default(null),
-  response_schema: jsonSchemaField.default(null),
+  require_success: criteriaFields.require_success.default(true),
+  require_score: criteriaFields.require_score.default(true),
+  min_score: criteriaFields.min_score.default(0.85),
+  request_schema: criteriaFields.request_schema.default(null),
+  response_schema: criteriaFields.response_schema.default(null),
 });
+/** An edit names only what changes: no defaults here, or they would overwrite stored settings. */
+export const CriteriaPatch = z.strictObject(criteriaFields).partial();
 export type Criteria = z.infer<typeof Criteria>;
 
 export const CustomHeader = z.strictObject({
@@ -79,10 +91,13 @@ const secretField = z
   });
 
 function urlField(policy: UrlPolicy) {
-  return z.string().superRefine((url, ctx) => {
-    const problem = checkWebhookUrl(url, policy);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  return z
+    .string()
+    .superRefine((url, ctx) => {
+      const problem = checkWebhookUrl(url, policy);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .meta({ format: "uri", maxLength: MAX_URL_LENGTH, description: "Public https endpoint (in local development also http://localhost:* and http://127.0.0.1:*)" });
 }
 
 function makeSchemas(policy: UrlPolicy) {
@@ -123,7 +138,7 @@ function makeSchemas(policy: UrlPolicy) {
       headers: common.headers.optional(),
       secret: common.secret.optional(),
       events: eventsField.optional(),
-      criteria: Criteria.partial().optional(),
+      criteria: CriteriaPatch.optional(),
       type: z.any().optional(),
     })
     .superRefine((w, ctx) => {
@@ -138,13 +153,16 @@ export const webhookSchemas = (policy: UrlPolicy) => (policy.allowLocal ? local 
 export type WebhookCreate = z.infer<typeof local.create>;
 export type WebhookPatch = z.infer<typeof local.patch>;
 
+/** Activate and pause take no fields; a body, if any, must be an empty object. */
+export const EmptyBody = z.strictObject({});
+
 export const ResumeBody = z.strictObject({ replay_skipped: z.boolean().default(false) });
 
 export const WebhookListQuery = z.strictObject({
   status: z.enum(WEBHOOK_STATUSES).optional(),
   type: z.enum(WEBHOOK_TYPES).optional(),
   limit: z.coerce.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").default(20),
-  cursor: z.string().max(64).optional(),
+  cursor: z.string().regex(/^wh_[0-9a-z]{26}$/, "must be a next_cursor from a previous page").optional(),
 });
 
 export const Certificate = z.object({
