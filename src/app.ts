@@ -4,6 +4,8 @@ import { ApiError, onError } from "./errors";
 import { requireOrganisation, type AppEnv } from "./middleware";
 import { eventRoutes } from "./routes/events";
 import { eventTypeRoutes } from "./routes/event-types";
+import { exportRoutes } from "./routes/exports";
+import { logRoutes } from "./routes/logs";
 import { organisationRoutes } from "./routes/organisations";
 import { webhookRoutes } from "./routes/webhooks";
 
@@ -19,7 +21,10 @@ app.route("/v1/events", eventRoutes);
 app.use("/v1/webhooks/*", requireOrganisation);
 app.use("/v1/webhooks", requireOrganisation);
 app.use("/v1/event-types", requireOrganisation);
+app.use("/v1/exports/*", requireOrganisation);
 app.route("/v1/webhooks", webhookRoutes);
+app.route("/v1/webhooks", logRoutes);
+app.route("/v1/exports", exportRoutes);
 app.route("/v1/event-types", eventTypeRoutes);
 
 app.notFound(() => {

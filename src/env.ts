@@ -1,6 +1,6 @@
 import type { SweepClock } from "./durable/sweep-clock";
 import type { WebhookHealth } from "./durable/webhook-health";
-import type { QueueMessage } from "./delivery/messages";
+import type { ExportMessage, QueueMessage } from "./delivery/messages";
 
 /** The worker's bindings (wrangler.toml). `MTLS` exists only in production. */
 export interface Env {
@@ -14,6 +14,7 @@ export interface Env {
   EXPORT_RETENTION_DAYS: string;
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueMessage>;
+  EXPORT_QUEUE: Queue<ExportMessage>;
   EXPORTS: R2Bucket;
   WEBHOOK_HEALTH: DurableObjectNamespace<WebhookHealth>;
   SWEEP_CLOCK: DurableObjectNamespace<SweepClock>;

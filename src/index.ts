@@ -9,6 +9,7 @@ import { consumeDeadLetters } from "./delivery/dead-letter";
 import type { DeliveryMessage, QueueMessage } from "./delivery/messages";
 import { armLocalClock } from "./durable/sweep-clock";
 import type { Env } from "./env";
+import { consumeExports } from "./exports/consume";
 import { runMaintenance } from "./maintenance";
 
 export { WebhookHealth } from "./durable/webhook-health";
@@ -23,6 +24,7 @@ export default {
 
   async queue(batch, env, ctx) {
     armLocalClock(env, ctx);
+    if (batch.queue === "nafsi-exports") return consumeExports(batch.messages, env);
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch.messages, env);
     const deliveries = batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
     await consumeDeliveries(deliveries, env);

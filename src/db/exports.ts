@@ -1,0 +1,102 @@
+/**
+ * The exports table. Reads for the API take the organisation id; the job itself is found by the
+ * id its queue message carries and from then on works within the organisation the row names.
+ * An export past its expiry is gone for the API even before the purge removes it.
+ */
+import type { ExportFilters } from "../schemas/logs";
+
+export interface ExportRecord {
+  id: string;
+  organisation_id: number;
+  webhook_id: string;
+  webhook_name: string;
+  status: "pending" | "running" | "done" | "failed";
+  filters: ExportFilters;
+  rows: number;
+  object_key: string | null;
+  error: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+type RawExport = Omit<ExportRecord, "filters"> & { filters: string };
+const parse = (r: RawExport): ExportRecord => ({ ...r, filters: JSON.parse(r.filters) as ExportFilters });
+
+export const exportObjectKey = (organisationId: number, id: string) => `exports/${organisationId}/${id}.csv`;
+
+/** Inserts the export, only if the webhook is the organisation's; answers whether it did. */
+export async function insertExport(
+  d1: D1Database,
+  e: { id: string; organisationId: number; webhookId: string; filters: ExportFilters; createdAt: number; expiresAt: number },
+): Promise<boolean> {
+  const res = await d1
+    .prepare(
+      `INSERT INTO exports (id, organisation_id, webhook_id, status, filters, rows, object_key, created_at, expires_at)
+       SELECT ?, organisation_id, id, 'pending', ?, 0, ?, ?, ? FROM webhooks WHERE organisation_id = ? AND id = ?`,
+    )
+    .bind(e.id, JSON.stringify(e.filters), exportObjectKey(e.organisationId, e.id), e.createdAt, e.expiresAt, e.organisationId, e.webhookId)
+    .run();
+  return res.meta.changes === 1;
+}
+
+export async function findExport(d1: D1Database, organisationId: number, id: string, now: number): Promise<ExportRecord | null> {
+  const row = await d1
+    .prepare(
+      `SELECT e.id, e.organisation_id, e.webhook_id, w.name AS webhook_name, e.status, e.filters, e.rows, e.object_key, e.error, e.created_at, e.expires_at
+       FROM exports e JOIN webhooks w ON w.id = e.webhook_id
+       WHERE e.organisation_id = ? AND e.id = ? AND e.expires_at > ?`,
+    )
+    .bind(organisationId, id, now)
+    .first<RawExport>();
+  return row ? parse(row) : null;
+}
+
+/**
+ * Takes an export to run: pending, or running when an earlier try died (the queue retries it and
+ * the file is written again from the start). Done and failed exports are left alone.
+ */
+export async function claimExport(d1: D1Database, id: string, now: number): Promise<ExportRecord | null> {
+  const row = await d1
+    .prepare(
+      `UPDATE exports SET status = 'running', rows = 0, error = NULL
+       WHERE id = ? AND status IN ('pending', 'running') AND expires_at > ?
+       RETURNING id, organisation_id, webhook_id, '' AS webhook_name, status, filters, rows, object_key, error, created_at, expires_at`,
+    )
+    .bind(id, now)
+    .first<RawExport>();
+  return row ? parse(row) : null;
+}
+
+export async function reportProgress(d1: D1Database, e: ExportRecord, rows: number) {
+  await d1.prepare("UPDATE exports SET rows = ? WHERE organisation_id = ? AND id = ? AND status = 'running'").bind(rows, e.organisation_id, e.id).run();
+}
+
+/** Answers false when the export is gone (its webhook was deleted while it ran). */
+export async function finishExport(d1: D1Database, e: ExportRecord, rows: number): Promise<boolean> {
+  const res = await d1
+    .prepare("UPDATE exports SET status = 'done', rows = ? WHERE organisation_id = ? AND id = ? AND status = 'running'")
+    .bind(rows, e.organisation_id, e.id)
+    .run();
+  return res.meta.changes === 1;
+}
+
+export async function failExport(d1: D1Database, id: string, error: string) {
+  await d1.prepare("UPDATE exports SET status = 'failed', error = ? WHERE id = ? AND status IN ('pending', 'running')").bind(error.slice(0, 500), id).run();
+}
+
+/** Expired exports, oldest first, for the purge. */
+export async function expiredExports(d1: D1Database, now: number, limit: number) {
+  const { results } = await d1
+    .prepare("SELECT id, object_key FROM exports WHERE expires_at <= ? ORDER BY expires_at LIMIT ?")
+    .bind(now, limit)
+    .all<{ id: string; object_key: string | null }>();
+  return results;
+}
+
+export async function deleteExportRows(d1: D1Database, ids: string[]) {
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    await d1.prepare(`DELETE FROM exports WHERE id IN (${chunk.map(() => "?").join(",")})`).bind(...chunk).run();
+  }
+}

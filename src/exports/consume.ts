@@ -1,0 +1,31 @@
+import type { QueueMessage } from "../delivery/messages";
+import { failExport } from "../db/exports";
+import type { Env } from "../env";
+import { runExport } from "./run-export";
+
+/** Tries per export before it is marked failed; wrangler.toml's max_retries for nafsi-exports matches. */
+export const EXPORT_MAX_ATTEMPTS = 3;
+
+/** The nafsi-exports queue: one export job per message, one after another. */
+export async function consumeExports(messages: readonly Message<QueueMessage>[], env: Env): Promise<void> {
+  for (const msg of messages) {
+    if (msg.body.kind !== "export") {
+      msg.ack();
+      continue;
+    }
+    const exportId = msg.body.export_id;
+    try {
+      const run = await runExport(env, exportId);
+      if (run) console.log(JSON.stringify({ level: "info", msg: "export done", exportId, ...run }));
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "export failed", exportId, attempt: msg.attempts, error: String(err) }));
+      if (msg.attempts >= EXPORT_MAX_ATTEMPTS) {
+        await failExport(env.DB, exportId, "The export could not be written; please try again");
+        msg.ack();
+      } else {
+        msg.retry({ delaySeconds: 5 * msg.attempts });
+      }
+    }
+  }
+}
