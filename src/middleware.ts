@@ -48,7 +48,10 @@ export const MAX_MANAGEMENT_BODY = 256 * 1024;
  */
 export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxBytes} bytes`);
+    // Body errors name the body as their field, like a zod issue at the root.
+    const bodyError = (code: "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "MALFORMED_JSON", message: string) =>
+      new ApiError(code, message, [{ path: "(body)", message }]);
+    const tooLarge = () => bodyError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxBytes} bytes`);
     const declared = Number(c.req.header("Content-Length") ?? "NaN");
     if (declared > maxBytes) throw tooLarge();
     const body = c.req.raw.body;
@@ -77,14 +80,14 @@ export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppE
     }
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim();
     if (text.length > 0 && !JSON_TYPE.test(type)) {
-      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON: send Content-Type: application/json");
+      throw bodyError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON: send Content-Type: application/json");
     }
     let parsed: unknown = {};
     if (text.trim().length > 0) {
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new ApiError("MALFORMED_JSON", "The request body is not valid JSON");
+        throw bodyError("MALFORMED_JSON", "The request body is not valid JSON");
       }
     }
     // The validator reads the body through Hono's cache; hand it the parsed value.

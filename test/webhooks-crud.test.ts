@@ -199,7 +199,7 @@ describe("delete", () => {
     await activate(org.api_key, keep.id);
     await expectStatus(200, "PATCH", `/v1/webhooks/${wh.id}`, { token: org.api_key, body: { method: "PUT" } }); // a second revision
     expect((await ingest({ event: "verification.completed", organisation_id: org.id, data: sampleCompleted })).status).toBe(202);
-    await waitFor(async () => ((await belongingTo(wh.id)).attempts > 0 && (await belongingTo(keep.id)).attempts > 0 ? true : undefined));
+    await waitFor(async () => ((await belongingTo(wh.id)).attempts! > 0 && (await belongingTo(keep.id)).attempts! > 0 ? true : undefined));
 
     // An export with its file, and a notification, as other parts of the service would leave them.
     const now = Date.now();
