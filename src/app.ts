@@ -8,6 +8,7 @@ import { eventTypeRoutes } from "./routes/event-types";
 import { exportRoutes } from "./routes/exports";
 import { logRoutes } from "./routes/logs";
 import { organisationRoutes } from "./routes/organisations";
+import { testEventRoutes } from "./routes/test-event";
 import { webhookRoutes } from "./routes/webhooks";
 
 /** The HTTP API: one sub-app per resource, auth at the mount, one error handler. */
@@ -25,6 +26,7 @@ app.use("/v1/event-types", requireOrganisation);
 app.use("/v1/exports/*", requireOrganisation);
 app.route("/v1/webhooks", webhookRoutes);
 app.route("/v1/webhooks", certificateRoutes);
+app.route("/v1/webhooks", testEventRoutes);
 app.route("/v1/webhooks", logRoutes);
 app.route("/v1/exports", exportRoutes);
 app.route("/v1/event-types", eventTypeRoutes);
