@@ -1,0 +1,64 @@
+/**
+ * The benchmark's receiver, run as its own process so it does not share a core with the load
+ * generator. It checks the signature of every request, records every delivery id with its
+ * receipt time, and answers /stats.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
+
+const secret = process.env.BENCH_SECRET ?? "";
+let received: { id: string; latencyMs: number; at: number }[] = [];
+let badSignatures = 0;
+
+const server = createServer((req, res) => {
+  if (req.url === "/stats") {
+    const ids = new Map<string, number>();
+    for (const r of received) ids.set(r.id, (ids.get(r.id) ?? 0) + 1);
+    res.writeHead(200, { "Content-Type": "application/json" }).end(
+      JSON.stringify({
+        count: received.length,
+        unique: ids.size,
+        duplicates: received.length - ids.size,
+        badSignatures,
+        ids: [...ids.keys()],
+        latencies: received.map((r) => r.latencyMs),
+        first: received.reduce((m, r) => Math.min(m, r.at), Infinity),
+        last: received.reduce((m, r) => Math.max(m, r.at), 0),
+      }),
+    );
+    return;
+  }
+  if (req.url === "/reset") {
+    received = [];
+    badSignatures = 0;
+    res.writeHead(200).end("ok");
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const now = Date.now();
+    const body = Buffer.concat(chunks);
+    const signature = String(req.headers["x-nafsi-signature"] ?? "");
+    if (secret) {
+      const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
+      const given = Buffer.from(signature);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) badSignatures++;
+    }
+    let sentAt = now;
+    try {
+      const parsed = JSON.parse(body.toString("utf8")) as { timestamp?: string; sent_at?: number };
+      sentAt = parsed.sent_at ?? (Date.parse(parsed.timestamp ?? "") || now);
+    } catch {
+      badSignatures++;
+    }
+    const id = String(req.headers["x-delivery-id"] ?? req.headers["x-bench-id"] ?? "");
+    received.push({ id, latencyMs: now - sentAt, at: now });
+    res.writeHead(200).end("ok");
+  });
+});
+
+server.listen(Number(process.env.BENCH_RECEIVER_PORT ?? 0), "127.0.0.1", () => {
+  const addr = server.address();
+  process.send?.({ port: typeof addr === "object" && addr ? addr.port : 0 });
+});
