@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { ApiError, onError } from "./errors";
 import { requireOrganisation, type AppEnv } from "./middleware";
 import { certificateRoutes } from "./routes/certificate";
+import { checkRoutes } from "./routes/checks";
 import { eventRoutes } from "./routes/events";
 import { eventTypeRoutes } from "./routes/event-types";
 import { exportRoutes } from "./routes/exports";
@@ -19,6 +20,7 @@ app.get("/", (c) => c.json({ service: "nafsi-webhooks", docs: "/docs", openapi: 
 
 app.route("/v1/organisations", organisationRoutes);
 app.route("/v1/events", eventRoutes);
+app.route("/v1/checks", checkRoutes);
 
 app.use("/v1/webhooks/*", requireOrganisation);
 app.use("/v1/webhooks", requireOrganisation);
