@@ -48,9 +48,10 @@ export function verdictFromStatus(status: number, host: string): Verdict {
 
 export function verdictFromError(err: unknown, timedOut: boolean, limitMs: number, host: string): Verdict {
   const o = classifyError(err, timedOut, limitMs, 0);
+  const detail = (o.error ?? "").replace(/\.+$/, "");
   if (o.errorCode === "timeout") return failed("timeout", `${host} did not answer within ${limitMs / 1000} s. ${ADVICE.timeout}`);
-  if (o.errorCode === "tls") return failed("tls_refused", `The TLS handshake with ${host} failed: ${o.error}. ${ADVICE.tls_refused}`);
-  return failed("not_reachable", `${host} could not be reached: ${o.error}. ${ADVICE.not_reachable}`);
+  if (o.errorCode === "tls") return failed("tls_refused", `The TLS handshake with ${host} failed: ${detail}. ${ADVICE.tls_refused}`);
+  return failed("not_reachable", `${host} could not be reached: ${detail}. ${ADVICE.not_reachable}`);
 }
 
 export async function testHandshake(env: Env, url: string): Promise<Handshake> {
