@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { daysUntil, describeCertificate } from "../src/certificates/describe";
+import { daysUntil, describeCertificate, freshDetails } from "../src/certificates/describe";
 import { inspectPem } from "../src/certificates/inspect";
 import { MAX_PEM_CHARS, readPem } from "../src/certificates/read-pem";
 
@@ -79,6 +79,12 @@ describe("certificate details", () => {
     const d = await describeCertificate(der(certs.docSelfSigned)[0]!);
     expect(d.subject).toBe("CN=api.myapp.com");
     expect(d.is_ca).toBe(true);
+  });
+
+  it("age when read later: days and warning recomputed from not_after", async () => {
+    const d = await describeCertificate(der(certs.valid)[0]!);
+    const later = Date.parse(d.not_after) - 20 * 86_400_000;
+    expect(freshDetails(d, later)).toEqual({ ...d, expires_in_days: 20, expiry_warning: true });
   });
 
   it("count whole days rounded up", () => {

@@ -65,3 +65,9 @@ export async function describeCertificate(der: Uint8Array, now = Date.now()): Pr
     expiry_warning: days <= EXPIRY_WARNING_DAYS,
   };
 }
+
+/** Stored details carry a day count that ages: recompute it (and the warning) for display. */
+export function freshDetails(stored: CertificateDetails, now = Date.now()): CertificateDetails {
+  const days = daysUntil(Date.parse(stored.not_after), now);
+  return { ...stored, expires_in_days: days, expiry_warning: days <= EXPIRY_WARNING_DAYS };
+}
