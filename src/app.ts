@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { ApiError, onError } from "./errors";
 import { requireOrganisation, type AppEnv } from "./middleware";
+import { openApiRoutes } from "./openapi/routes";
 import { certificateRoutes } from "./routes/certificate";
 import { checkRoutes } from "./routes/checks";
 import { eventRoutes } from "./routes/events";
@@ -18,6 +19,7 @@ export const app = new Hono<AppEnv>();
 app.use(requestId());
 app.get("/", (c) => c.json({ service: "nafsi-webhooks", docs: "/docs", openapi: "/openapi.json" }));
 
+app.route("/", openApiRoutes);
 app.route("/v1/organisations", organisationRoutes);
 app.route("/v1/events", eventRoutes);
 app.route("/v1/checks", checkRoutes);

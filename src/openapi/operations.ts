@@ -1,0 +1,106 @@
+/**
+ * Every operation of the API, with the zod schemas its route validates with: the OpenAPI
+ * document (document.ts) is generated from this list, so what it describes is what is enforced.
+ * Two shapes are written by hand because their routes keep them private (marked `byHand`).
+ */
+import { z } from "zod";
+import { EVENT_GROUPS, EVENT_NAMES } from "../catalogue";
+import { CheckIn, CheckOut } from "../schemas/check";
+import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValidation } from "../schemas/certificate";
+import { EventAccepted, EventIn } from "../schemas/event";
+import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
+import { ApiKeyCreate, ApiKeyOut, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
+import { EmptyBody, ResumeBody, WebhookListQuery, WebhookOut, webhookSchemas } from "../schemas/webhook";
+
+export type Auth = "operator" | "organisation" | "ingest" | "none";
+
+/** A named schema: from zod (the one the route validates with), or described by hand. */
+export type Named = { name: string; zod: z.ZodType } | { name: string; byHand: Record<string, unknown>; note: string };
+
+export interface Operation {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** OpenAPI style: /v1/webhooks/{id} */
+  path: string;
+  tag: string;
+  summary: string;
+  auth: Auth;
+  query?: z.ZodType;
+  body?: Named;
+  ok: { status: number; description: string; schema?: Named; contentType?: string };
+  errors: number[];
+}
+
+/** What production enforces: public https URLs only (local development also allows localhost). */
+const webhook = webhookSchemas({ allowLocal: false });
+
+const EventTypeList = z.object({
+  data: z.array(z.object({ name: z.enum(EVENT_NAMES), group: z.enum(EVENT_GROUPS), description: z.string() })),
+});
+const WebhookPage = z.object({ data: z.array(WebhookOut), next_cursor: z.string().nullable().describe("Pass as ?cursor= for the next page; null on the last") });
+const ResumeOut = WebhookOut.extend({ replayed: z.number().int().describe("Skipped deliveries sent again (replay_skipped)") });
+
+const TEST_NOTE = "Described by hand: src/routes/test-event.ts keeps its schema private.";
+const TestEventBody: Named = {
+  name: "TestEventIn",
+  note: TEST_NOTE,
+  byHand: {
+    type: "object",
+    properties: { event: { type: "string", description: "A catalogue event (required for event notification webhooks; verification checks are sent a sample check)" } },
+    additionalProperties: false,
+  },
+};
+const TestEventResult: Named = {
+  name: "TestEventResult",
+  note: TEST_NOTE,
+  byHand: {
+    type: "object",
+    properties: {
+      result: { type: "string", enum: ["success", "failed", "tls_error", "timeout", "connection_error"] },
+      status_code: { type: ["integer", "null"] },
+      response_time_ms: { type: ["integer", "null"] },
+      error: { type: ["string", "null"] },
+      event: { type: "string" },
+      event_id: { type: "string" },
+      delivery_id: { type: "string" },
+    },
+    required: ["result", "status_code", "response_time_ms", "error", "event", "event_id", "delivery_id"],
+  },
+};
+
+const named = (name: string, zod: z.ZodType): Named => ({ name, zod });
+const webhookOut = named("Webhook", WebhookOut);
+const empty = named("EmptyBody", EmptyBody);
+const W = "/v1/webhooks/{id}";
+
+export const OPERATIONS: Operation[] = [
+  { method: "get", path: "/", tag: "Meta", summary: "Service index: where the documentation is", auth: "none", ok: { status: 200, description: "Links" }, errors: [] },
+  { method: "get", path: "/openapi.json", tag: "Meta", summary: "This OpenAPI 3.1 document", auth: "none", ok: { status: 200, description: "The document" }, errors: [] },
+  { method: "get", path: "/docs", tag: "Meta", summary: "The document as a web page", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
+
+  { method: "post", path: "/v1/organisations", tag: "Organisations", summary: "Create an organisation and its first API key (shown once)", auth: "operator", body: named("OrganisationCreate", OrganisationCreate), ok: { status: 201, description: "Created", schema: named("Organisation", OrganisationOut) }, errors: [400, 401, 413, 415] },
+  { method: "post", path: "/v1/organisations/{id}/api-keys", tag: "Organisations", summary: "Add an API key (shown once)", auth: "operator", body: named("ApiKeyCreate", ApiKeyCreate), ok: { status: 201, description: "Created", schema: named("ApiKey", ApiKeyOut) }, errors: [400, 401, 404, 413, 415] },
+
+  { method: "get", path: "/v1/event-types", tag: "Webhooks", summary: "The event catalogue", auth: "organisation", ok: { status: 200, description: "All events", schema: named("EventTypeList", EventTypeList) }, errors: [401] },
+  { method: "post", path: "/v1/webhooks", tag: "Webhooks", summary: "Create a webhook (status inactive; a generated secret is shown once)", auth: "organisation", body: named("WebhookCreate", webhook.create), ok: { status: 201, description: "Created", schema: webhookOut }, errors: [400, 401, 413, 415] },
+  { method: "get", path: "/v1/webhooks", tag: "Webhooks", summary: "List webhooks, newest first", auth: "organisation", query: WebhookListQuery, ok: { status: 200, description: "A page", schema: named("WebhookPage", WebhookPage) }, errors: [400, 401] },
+  { method: "get", path: W, tag: "Webhooks", summary: "One webhook", auth: "organisation", ok: { status: 200, description: "The webhook", schema: webhookOut }, errors: [401, 404] },
+  { method: "patch", path: W, tag: "Webhooks", summary: "Edit any field but type", auth: "organisation", body: named("WebhookPatch", webhook.patch), ok: { status: 200, description: "The webhook", schema: webhookOut }, errors: [400, 401, 404, 413, 415] },
+  { method: "delete", path: W, tag: "Webhooks", summary: "Delete a webhook with its logs and exports", auth: "organisation", ok: { status: 204, description: "Deleted" }, errors: [401, 404] },
+  { method: "post", path: `${W}/activate`, tag: "Webhooks", summary: "inactive → active", auth: "organisation", body: empty, ok: { status: 200, description: "The webhook", schema: webhookOut }, errors: [400, 401, 404, 409] },
+  { method: "post", path: `${W}/pause`, tag: "Webhooks", summary: "active → paused (deliveries are skipped and logged)", auth: "organisation", body: empty, ok: { status: 200, description: "The webhook", schema: webhookOut }, errors: [400, 401, 404, 409] },
+  { method: "post", path: `${W}/resume`, tag: "Webhooks", summary: "paused → active, optionally replaying skipped deliveries", auth: "organisation", body: named("ResumeBody", ResumeBody), ok: { status: 200, description: "The webhook", schema: named("ResumedWebhook", ResumeOut) }, errors: [400, 401, 404, 409] },
+
+  { method: "put", path: `${W}/certificate`, tag: "Certificates", summary: "Store the CA certificate (PEM)", auth: "organisation", body: named("CertificateIn", CertificateIn), ok: { status: 200, description: "Its details", schema: named("Certificate", CertificateOut) }, errors: [400, 401, 404, 413, 415, 422] },
+  { method: "delete", path: `${W}/certificate`, tag: "Certificates", summary: "Remove the CA certificate", auth: "organisation", ok: { status: 204, description: "Removed" }, errors: [401, 404] },
+  { method: "post", path: `${W}/certificate/validate`, tag: "Certificates", summary: "Check format and expiry, and try a TLS handshake with the webhook URL", auth: "organisation", body: named("CertificateValidateIn", CertificateValidateIn), ok: { status: 200, description: "The verdict", schema: named("CertificateValidation", CertificateValidation) }, errors: [400, 401, 404, 409, 413, 415] },
+  { method: "post", path: `${W}/test`, tag: "Testing", summary: "Send a signed test event now", auth: "organisation", body: TestEventBody, ok: { status: 200, description: "What happened", schema: TestEventResult }, errors: [400, 401, 404, 413, 415] },
+
+  { method: "get", path: `${W}/logs`, tag: "Logs", summary: "Delivery attempts, newest first", auth: "organisation", query: LogQuery, ok: { status: 200, description: "A page", schema: named("LogPage", LogPage) }, errors: [400, 401, 404] },
+  { method: "get", path: `${W}/stats`, tag: "Logs", summary: "Delivery statistics", auth: "organisation", ok: { status: 200, description: "The statistics", schema: named("Stats", StatsOut) }, errors: [401, 404] },
+  { method: "post", path: `${W}/logs/export`, tag: "Logs", summary: "Export the logs as CSV (filters in the body or the query)", auth: "organisation", query: ExportIn, body: named("ExportIn", ExportIn), ok: { status: 202, description: "Accepted; see Location", schema: named("Export", ExportOut) }, errors: [400, 401, 404, 413, 415] },
+  { method: "get", path: "/v1/exports/{id}", tag: "Logs", summary: "An export's status", auth: "organisation", ok: { status: 200, description: "The export", schema: named("Export", ExportOut) }, errors: [401, 404] },
+  { method: "get", path: "/v1/exports/{id}/download", tag: "Logs", summary: "The CSV file", auth: "organisation", ok: { status: 200, description: "CSV", contentType: "text/csv" }, errors: [401, 404, 409] },
+
+  { method: "post", path: "/v1/events", tag: "Internal", summary: "Ingest an event: fan out to subscribed webhooks", auth: "ingest", body: named("EventIn", EventIn), ok: { status: 202, description: "Accepted", schema: named("EventAccepted", EventAccepted) }, errors: [400, 401, 404, 409, 413, 415] },
+  { method: "post", path: "/v1/checks", tag: "Internal", summary: "Run a verification check now", auth: "ingest", body: named("CheckIn", CheckIn), ok: { status: 200, description: "The verdict", schema: named("CheckResult", CheckOut) }, errors: [400, 401, 404, 409, 413, 415] },
+];
