@@ -27,12 +27,15 @@ export interface EndToEnd {
   failedRequests: number;
 }
 
+let runNo = 0;
+const nextPrefix = () => `/run${++runNo}-${Date.now().toString(36)}/`;
+
 /** Waits until `expected` distinct deliveries arrived, or nothing new came for `idleMs`. */
-async function drain(receiver: Receiver, expected: number, idleMs = 20_000) {
+async function drain(receiver: Receiver, prefix: string, expected: number, idleMs = 30_000) {
   let last = -1;
   let lastChange = Date.now();
   for (;;) {
-    const s = await receiver.stats();
+    const s = await receiver.stats(prefix);
     if (s.unique >= expected) return s;
     if (s.unique !== last) {
       last = s.unique;
@@ -42,9 +45,9 @@ async function drain(receiver: Receiver, expected: number, idleMs = 20_000) {
   }
 }
 
-async function measure(receiver: Receiver, expected: number, load: Promise<{ started: number; failed: number }>): Promise<EndToEnd> {
+async function measure(receiver: Receiver, prefix: string, expected: number, load: Promise<{ started: number; failed: number }>): Promise<EndToEnd> {
   const { started, failed } = await load;
-  const s = await drain(receiver, expected);
+  const s = await drain(receiver, prefix, expected);
   return {
     deliveriesPerSecond: s.unique / ((s.last - started) / 1000),
     p50: percentile(s.latencies, 50),
@@ -57,29 +60,29 @@ async function measure(receiver: Receiver, expected: number, load: Promise<{ sta
 }
 
 export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events: number, webhooks: number): Promise<EndToEnd> {
-  await receiver.reset();
-  const orgId = await setupOrganisation(dev.url, receiver.url, webhooks);
+  const prefix = nextPrefix();
+  const orgId = await setupOrganisation(dev.url, receiver.url, webhooks, true, prefix);
   const load = runLoad<{ started: number; failed: number }>({ kind: "closed", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], total: events, connections: 50 });
-  return measure(receiver, events * webhooks, load);
+  return measure(receiver, prefix, events * webhooks, load);
 }
 
 export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, events: number, fanout: number): Promise<EndToEnd> {
-  await receiver.reset();
+  const prefix = nextPrefix();
   const load = runLoad<{ started: number; failed: number }>({
     kind: "closed",
     url: `${dev.url}/enqueue?n=${fanout}`,
     headers: { "Content-Type": "application/json" },
-    bodies: [JSON.stringify({ url: `${receiver.url}/hook` })],
+    bodies: [JSON.stringify({ url: `${receiver.url}${prefix}` })],
     total: events,
     connections: 50,
   });
-  const r = await measure(receiver, events * fanout, load);
+  const r = await measure(receiver, prefix, events * fanout, load);
   return { ...r, badSignatures: 0 };
 }
 
 export async function steadyRate(dev: DevServer, receiver: Receiver, perSecond: number, seconds: number): Promise<EndToEnd> {
-  await receiver.reset();
-  const orgId = await setupOrganisation(dev.url, receiver.url, 1);
+  const prefix = nextPrefix();
+  const orgId = await setupOrganisation(dev.url, receiver.url, 1, true, prefix);
   const load = runLoad<{ started: number; failed: number }>({ kind: "paced", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], perSecond, seconds });
-  return measure(receiver, perSecond * seconds, load);
+  return measure(receiver, prefix, perSecond * seconds, load);
 }

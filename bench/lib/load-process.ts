@@ -24,8 +24,12 @@ async function closedLoop(job: Job) {
   const worker = async () => {
     while (next < total) {
       const i = next++;
-      const res = await fetch(job.url, { method: "POST", headers: job.headers, body: job.bodies[i % job.bodies.length] }).catch(() => null);
+      const res = await fetch(job.url, { method: "POST", headers: job.headers, body: job.bodies[i % job.bodies.length] }).catch((err) => {
+        if (failed < 3) console.warn(`  ! request failed: ${err?.cause?.code ?? err}`);
+        return null;
+      });
       if (!res || res.status >= 300) failed++;
+      if (res && res.status >= 300 && failed < 3) console.warn(`  ! ${res.status}: ${await res.clone().text()}`);
       await res?.arrayBuffer();
     }
   };

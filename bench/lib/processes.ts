@@ -70,7 +70,7 @@ export async function startDev(opts: { config: string; port: number; vars?: Reco
 
 export interface Receiver {
   url: string;
-  stats(): Promise<{ count: number; unique: number; duplicates: number; badSignatures: number; ids: string[]; latencies: number[]; first: number; last: number }>;
+  stats(prefix?: string): Promise<{ count: number; unique: number; duplicates: number; badSignatures: number; ids: string[]; latencies: number[]; first: number; last: number }>;
   reset(): Promise<void>;
   stop(): void;
 }
@@ -81,7 +81,7 @@ export async function startReceiver(secret: string): Promise<Receiver> {
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
-    stats: async () => (await fetch(`${url}/stats`)).json() as never,
+    stats: async (prefix = "/") => (await fetch(`${url}/stats?prefix=${encodeURIComponent(prefix)}`)).json() as never,
     reset: async () => void (await fetch(`${url}/reset`)),
     stop: () => void child.kill(),
   };

@@ -7,23 +7,26 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 
 const secret = process.env.BENCH_SECRET ?? "";
-let received: { id: string; latencyMs: number; at: number }[] = [];
+let received: { id: string; latencyMs: number; at: number; path: string }[] = [];
 let badSignatures = 0;
 
 const server = createServer((req, res) => {
-  if (req.url === "/stats") {
+  if (req.url?.startsWith("/stats")) {
+    // Only the requests of one run: its webhooks' URLs share a path prefix.
+    const prefix = new URL(req.url, "http://x").searchParams.get("prefix") ?? "/";
+    const mine = received.filter((r) => r.path.startsWith(prefix));
     const ids = new Map<string, number>();
-    for (const r of received) ids.set(r.id, (ids.get(r.id) ?? 0) + 1);
+    for (const r of mine) ids.set(r.id, (ids.get(r.id) ?? 0) + 1);
     res.writeHead(200, { "Content-Type": "application/json" }).end(
       JSON.stringify({
-        count: received.length,
+        count: mine.length,
         unique: ids.size,
-        duplicates: received.length - ids.size,
+        duplicates: mine.length - ids.size,
         badSignatures,
         ids: [...ids.keys()],
-        latencies: received.map((r) => r.latencyMs),
-        first: received.reduce((m, r) => Math.min(m, r.at), Infinity),
-        last: received.reduce((m, r) => Math.max(m, r.at), 0),
+        latencies: mine.map((r) => r.latencyMs),
+        first: mine.reduce((m, r) => Math.min(m, r.at), Infinity),
+        last: mine.reduce((m, r) => Math.max(m, r.at), 0),
       }),
     );
     return;
@@ -53,7 +56,7 @@ const server = createServer((req, res) => {
       badSignatures++;
     }
     const id = String(req.headers["x-delivery-id"] ?? req.headers["x-bench-id"] ?? "");
-    received.push({ id, latencyMs: now - sentAt, at: now });
+    received.push({ id, latencyMs: now - sentAt, at: now, path: req.url ?? "/" });
     res.writeHead(200).end("ok");
   });
 });

@@ -11,14 +11,14 @@ async function post(url: string, headers: Record<string, string>, body?: unknown
 }
 
 /** An organisation with `count` active webhooks subscribed to verification.completed. */
-export async function setupOrganisation(base: string, receiverUrl: string, count: number, subscribe = true) {
+export async function setupOrganisation(base: string, receiverUrl: string, count: number, subscribe = true, prefix = "/hook") {
   const org = await post(`${base}/v1/organisations`, ADMIN, { name: "Bench", notification_email: "bench@example.com" });
   const auth = { Authorization: `Bearer ${org.api_key}`, "Content-Type": "application/json" };
   for (let i = 0; i < count; i++) {
     const wh = await post(`${base}/v1/webhooks`, auth, {
       type: "event_notification",
       name: `Bench ${i}`,
-      url: `${receiverUrl}/hook/${i}`,
+      url: `${receiverUrl}${prefix}/${i}`,
       events: [subscribe ? "verification.completed" : "units.depleted"],
       secret: SECRET,
     });

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:logs`: delivery logs, statistics and CSV export at 10 thousand, 100 thousand and
+ * 1 million attempts on one webhook, in wrangler dev on this machine. What matters is how each
+ * figure grows from the smallest log to the largest: a page and the stats should not grow at all.
+ *
+ * The attempts are generated inside SQLite (test/helpers/seed-sql.ts) with `wrangler d1 execute`
+ * while the dev server is stopped, so the statistics trigger runs for each of them as in
+ * production. Results: bench/results/logs.json and a markdown table on stdout.
+ * BENCH_LOG_SIZES=10000,100000 picks other sizes; BENCH_LOG_SAMPLES the requests per figure.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seedSql } from "../test/helpers/seed-sql.ts";
+import { executeSql, memoryOf, startPersistedDev, wrangler, type Dev } from "./lib/persisted-dev.ts";
+import { ROOT } from "./lib/processes.ts";
+import { percentile, round } from "./lib/stats.ts";
+
+const SIZES = (process.env.BENCH_LOG_SIZES ?? "10000,100000,1000000").split(",").map(Number);
+const SAMPLES = Number(process.env.BENCH_LOG_SAMPLES ?? 40);
+const PORT = Number(process.env.BENCH_LOG_PORT ?? 8821);
+const SEED_CHUNK = 100_000;
+// The largest log spans 20 days (inside the 30-day retention), two attempts per step.
+const SPAN_MS = 20 * 86_400_000;
+const STEP_MS = Math.floor(SPAN_MS / (Math.max(...SIZES) / 2));
+const START = Date.now() - SPAN_MS - 3_600_000;
+
+const ADMIN = { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" };
+
+async function json(url: string, init: RequestInit = {}): Promise<any> {
+  const res = await fetch(url, init);
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** p50 and p95 of `n` timed calls, after a few unmeasured ones. */
+async function timed(n: number, call: () => Promise<unknown>) {
+  for (let i = 0; i < 3; i++) await call();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await call();
+    ms.push(performance.now() - t);
+  }
+  return { p50: round(percentile(ms, 50), 2), p95: round(percentile(ms, 95), 2) };
+}
+
+/** The cursor the API would give after the row `i` of the seeded pattern (its format is ours). */
+const cursorAt = (i: number) =>
+  Buffer.from(`${START + Math.floor(i / 2) * STEP_MS}.att_b_${String(i).padStart(8, "0")}`).toString("base64url");
+
+async function measure(dev: Dev, auth: Record<string, string>, webhookId: string, size: number) {
+  const iso = (i: number) => new Date(START + Math.floor(i / 2) * STEP_MS).toISOString();
+  const range = `from=${iso(Math.floor(size / 4))}&to=${iso(Math.floor((size * 3) / 4))}`;
+  const pages: Record<string, string> = {
+    "newest page": "",
+    "status=failed": "status=failed",
+    "event": "event=units.low_balance",
+    "status+event": "status=failed&event=units.low_balance",
+    "date range (middle half)": range,
+    "status=retrying+range": `status=retrying&${range}`,
+    "cursor in the middle": `cursor=${cursorAt(Math.floor(size / 2))}`,
+    "limit=500": "limit=500",
+  };
+  const logs: Record<string, { p50: number; p95: number }> = {};
+  for (const [name, query] of Object.entries(pages)) {
+    const url = `${dev.url}/v1/webhooks/${webhookId}/logs?${query}`;
+    const first = await json(url, { headers: auth });
+    if (first.data.length === 0) throw new Error(`${name}: empty page`);
+    logs[name] = await timed(SAMPLES, () => json(url, { headers: auth }));
+    console.log(`  logs ${name}: ${JSON.stringify(logs[name])}`);
+  }
+  const statsUrl = `${dev.url}/v1/webhooks/${webhookId}/stats`;
+  const stats = await timed(SAMPLES * 2, () => json(statsUrl, { headers: auth }));
+  console.log(`  stats: ${JSON.stringify(stats)} ${JSON.stringify(await json(statsUrl, { headers: auth }))}`);
+  return { logs, stats, export: await exportAll(dev, auth, webhookId, size) };
+}
+
+/** Exports the whole log, sampling the memory of workerd every 50 ms while it runs. */
+async function exportAll(dev: Dev, auth: Record<string, string>, webhookId: string, size: number) {
+  const pids = dev.workerdPids();
+  const rssNow = () => pids.reduce((sum, pid) => sum + memoryOf(pid).rss, 0);
+  const before = rssNow();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssNow())), 50);
+  const t = performance.now();
+  const created = await json(`${dev.url}/v1/webhooks/${webhookId}/logs/export`, { method: "POST", headers: auth });
+  let state: any;
+  do {
+    await new Promise((r) => setTimeout(r, 200));
+    state = await json(`${dev.url}/v1/exports/${created.id}`, { headers: auth });
+  } while (state.status === "pending" || state.status === "running");
+  const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  if (state.status !== "done" || state.rows !== size) throw new Error(`export ended ${state.status} with ${state.rows} rows`);
+  const res = await fetch(`${dev.url}/v1/exports/${created.id}/download`, { headers: auth });
+  const bytes = Number(res.headers.get("Content-Length"));
+  await res.body?.cancel();
+  const out = {
+    rows: state.rows,
+    seconds: round(seconds, 2),
+    rowsPerSecond: Math.round(state.rows / seconds),
+    megabytes: round(bytes / 2 ** 20, 1),
+    workerdRssBeforeMiB: round(before, 1),
+    workerdRssPeakMiB: round(peak, 1),
+    workerdPeakOverBeforeMiB: round(peak - before, 1),
+    workerdPids: pids.length,
+  };
+  console.log(`  export: ${JSON.stringify(out)}`);
+  return out;
+}
+
+async function main() {
+  const state = mkdtempSync(join(tmpdir(), "nafsi-logs-bench-"));
+  const results: Record<string, any> = { at: new Date().toISOString(), samples: SAMPLES, sizes: {} };
+  try {
+    await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
+    let dev = await startPersistedDev(state, PORT);
+    const org = await json(`${dev.url}/v1/organisations`, { method: "POST", headers: ADMIN, body: JSON.stringify({ name: "Logs bench", notification_email: "bench@example.com" }) });
+    const auth = { Authorization: `Bearer ${org.api_key}`, "Content-Type": "application/json" };
+    const wh = await json(`${dev.url}/v1/webhooks`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ type: "event_notification", name: "Logs bench", url: "https://api.myapp.com/webhooks/nafsi", events: ["verification.completed"] }),
+    });
+    await dev.stop();
+
+    let seeded = 0;
+    for (const size of SIZES) {
+      const t = performance.now();
+      for (; seeded < size; seeded += Math.min(SEED_CHUNK, size - seeded)) {
+        const count = Math.min(SEED_CHUNK, size - seeded);
+        await executeSql(state, seedSql({ organisationId: org.id, webhookId: wh.id, tag: "b", first: seeded, count, start: START, stepMs: STEP_MS }));
+      }
+      const seedSeconds = round((performance.now() - t) / 1000, 1);
+      console.log(`${size} attempts (seeded in ${seedSeconds} s)`);
+      dev = await startPersistedDev(state, PORT);
+      try {
+        results.sizes[size] = { seedSeconds, ...(await measure(dev, auth, wh.id, size)) };
+      } finally {
+        await dev.stop();
+      }
+    }
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/logs.json"), JSON.stringify(results, null, 2));
+  console.log("\n" + table(results.sizes));
+}
+
+function table(sizes: Record<string, any>): string {
+  const keys = Object.keys(sizes);
+  const first = sizes[keys[0]!];
+  const last = sizes[keys[keys.length - 1]!];
+  const growth = (a: number, b: number) => `×${round(b / a, 2)}`;
+  const head = `| figure | ${keys.map((k) => `${Number(k).toLocaleString("en")} attempts`).join(" | ")} | growth |\n|---|${keys.map(() => "---").join("|")}|---|`;
+  const rows: string[] = [];
+  for (const name of Object.keys(first.logs)) {
+    const cell = (s: any) => `${s.logs[name].p50} / ${s.logs[name].p95}`;
+    rows.push(`| logs: ${name}, p50 / p95 ms | ${keys.map((k) => cell(sizes[k])).join(" | ")} | ${growth(first.logs[name].p50, last.logs[name].p50)} (p50) |`);
+  }
+  rows.push(`| stats, p50 / p95 ms | ${keys.map((k) => `${sizes[k].stats.p50} / ${sizes[k].stats.p95}`).join(" | ")} | ${growth(first.stats.p50, last.stats.p50)} (p50) |`);
+  rows.push(`| export, rows/s | ${keys.map((k) => sizes[k].export.rowsPerSecond).join(" | ")} | ${growth(first.export.rowsPerSecond, last.export.rowsPerSecond)} |`);
+  rows.push(`| export, s (MiB of CSV) | ${keys.map((k) => `${sizes[k].export.seconds} (${sizes[k].export.megabytes})`).join(" | ")} | |`);
+  rows.push(`| export, workerd RSS peak over before, MiB | ${keys.map((k) => `${sizes[k].export.workerdPeakOverBeforeMiB} (peak ${sizes[k].export.workerdRssPeakMiB})`).join(" | ")} | |`);
+  rows.push(`| seeding, s | ${keys.map((k) => sizes[k].seedSeconds).join(" | ")} | |`);
+  return [head, ...rows].join("\n");
+}
+
+await main();
