@@ -22,8 +22,8 @@ export async function allPages(apiKey: string, webhookId: string, query: Record<
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const params = new URLSearchParams({ ...query, limit: String(limit), ...(cursor ? { cursor } : {}) });
-    const page = await expectStatus(200, "GET", `/v1/webhooks/${webhookId}/logs?${params}`, { token: apiKey });
+    const params: URLSearchParams = new URLSearchParams({ ...query, limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const page: { data: any[]; next_cursor: string | null } = await expectStatus(200, "GET", `/v1/webhooks/${webhookId}/logs?${params}`, { token: apiKey });
     rows.push(...page.data);
     cursor = page.next_cursor;
     pages++;
