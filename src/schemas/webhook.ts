@@ -102,23 +102,25 @@ function urlField(policy: UrlPolicy) {
 
 function makeSchemas(policy: UrlPolicy) {
   const common = {
-    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-    description: z.string().max(2000, "must be at most 2000 characters").nullable(),
+    name: z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters").describe('Descriptive name, e.g. "Production Webhook"'),
+    description: z.string().max(2000, "must be at most 2000 characters").nullable().describe("Purpose and use case"),
     url: urlField(policy),
-    method: z.enum(WEBHOOK_METHODS, { error: "must be POST, PUT or PATCH" }),
-    headers: headersField,
-    secret: secretField,
+    method: z.enum(WEBHOOK_METHODS, { error: "must be POST, PUT or PATCH" }).describe("The HTTP method deliveries use"),
+    headers: headersField.describe(
+      "Custom headers added to every delivery. Values of credential headers (Authorization, *-Key, *-Token, *-Secret) are masked in responses; send a masked value back unchanged to keep it",
+    ),
+    secret: secretField.describe("Write-only HMAC signing secret. Left out, the service generates whsec_ + base64 of 32 random bytes and returns it once"),
   };
   const create = z
     .strictObject({
-      type: z.enum(WEBHOOK_TYPES, { error: "must be event_notification or verification_check" }),
+      type: z.enum(WEBHOOK_TYPES, { error: "must be event_notification or verification_check" }).describe("Cannot be changed later"),
       ...common,
       description: common.description.default(null),
       method: common.method.default("POST"),
       headers: common.headers.default([]),
       secret: common.secret.optional(),
-      events: eventsField.optional(),
-      criteria: Criteria.optional(),
+      events: eventsField.optional().describe("Catalogue events to receive: required for event_notification, refused for verification_check"),
+      criteria: Criteria.optional().describe("Pass criteria: verification_check only"),
     })
     .superRefine((w, ctx) => {
       if (w.type === "event_notification") {
@@ -137,9 +139,9 @@ function makeSchemas(policy: UrlPolicy) {
       method: common.method.optional(),
       headers: common.headers.optional(),
       secret: common.secret.optional(),
-      events: eventsField.optional(),
-      criteria: CriteriaPatch.optional(),
-      type: z.any().optional(),
+      events: eventsField.optional().describe("Catalogue events to receive (event_notification only)"),
+      criteria: CriteriaPatch.optional().describe("The criteria to change (verification_check only); the others keep their values"),
+      type: z.any().optional().describe("Cannot be changed: refused when present"),
     })
     .superRefine((w, ctx) => {
       if (w.type !== undefined) ctx.addIssue({ code: "custom", message: "cannot be changed after creation", path: ["type"] });
@@ -156,13 +158,15 @@ export type WebhookPatch = z.infer<typeof local.patch>;
 /** Activate and pause take no fields; a body, if any, must be an empty object. */
 export const EmptyBody = z.strictObject({});
 
-export const ResumeBody = z.strictObject({ replay_skipped: z.boolean().default(false) });
+export const ResumeBody = z.strictObject({
+  replay_skipped: z.boolean().default(false).describe("Also send the deliveries skipped while the webhook was paused"),
+});
 
 export const WebhookListQuery = z.strictObject({
-  status: z.enum(WEBHOOK_STATUSES).optional(),
-  type: z.enum(WEBHOOK_TYPES).optional(),
-  limit: z.coerce.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").default(20),
-  cursor: z.string().regex(/^wh_[0-9a-z]{26}$/, "must be a next_cursor from a previous page").optional(),
+  status: z.enum(WEBHOOK_STATUSES).optional().describe("Only webhooks with this status"),
+  type: z.enum(WEBHOOK_TYPES).optional().describe("Only webhooks of this type"),
+  limit: z.coerce.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").default(20).describe("Page size"),
+  cursor: z.string().regex(/^wh_[0-9a-z]{26}$/, "must be a next_cursor from a previous page").optional().describe("next_cursor of the previous page"),
 });
 
 export const Certificate = z.object({
