@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { schemaErrors } from "../src/checks/schema-errors";
+import { schemaErrors, UnusableSchemaError } from "../src/checks/schema-errors";
 import { judge } from "../src/checks/verdict";
 import { Criteria } from "../src/schemas/webhook";
 
@@ -73,6 +73,12 @@ describe("schema errors as field errors", () => {
     expect(schemaErrors(null, { anything: 1 }, "input")).toEqual([]);
     expect(schemaErrors(true, 5, "input")).toEqual([]);
     expect(schemaErrors(false, {}, "input")).toEqual([{ path: "input", message: "does not match the schema" }]);
+  });
+
+  it("throw a typed error for a schema the validator cannot use, and the verdict names it", () => {
+    expect(() => schemaErrors({ $ref: "#/nope" }, {}, "input")).toThrow(UnusableSchemaError);
+    expect(() => schemaErrors({ $ref: "#/nope" }, {}, "input")).toThrow(/^Unresolved \$ref "#\/nope"\.[^\n]*$/);
+    expect(j({ success: true, score: 1 }, { response_schema: { $ref: "#/nope" } }).invalid).toMatch(/^The webhook's response_schema cannot be used \(Unresolved \$ref/);
   });
 
   it("list at most 20 errors", () => {

@@ -161,6 +161,17 @@ describe("POST /v1/checks", () => {
     expect(await received(b)).toEqual([]);
   });
 
+  it("answers 422 and sends nothing when the stored request schema cannot be used", async () => {
+    const b = bucket("chk-badschema");
+    const wh = await checkWebhook(receiverUrl("mtls", b));
+    const criteria = { require_success: true, require_score: true, min_score: 0.85, request_schema: { $ref: "#/nope" }, response_schema: null };
+    await env.DB.prepare("UPDATE webhooks SET criteria = ? WHERE id = ?").bind(JSON.stringify(criteria), wh.id).run();
+    const res = await check(wh.id);
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toMatch(/^The webhook's request_schema cannot be used \(Unresolved \$ref "#\/nope"\.[^)]*\): fix it with PATCH/);
+    expect(await received(b)).toEqual([]);
+  });
+
   it("refuses a body that is not a check request, naming each field", async () => {
     const res = await call("POST", "/v1/checks", { token: INGEST_TOKEN, body: { organisation_id: "18", input: [1] } });
     expect(res.status).toBe(400);

@@ -20,7 +20,7 @@ import type { CheckIn, CheckOut } from "../schemas/check";
 import { Criteria } from "../schemas/webhook";
 import { checkWebhookUrl } from "../security/url-policy";
 import { loadTarget, logCall, newCall, type Logged, type Target } from "./one-off";
-import { schemaErrors } from "./schema-errors";
+import { schemaErrors, UnusableSchemaError } from "./schema-errors";
 import { sendForAnswer } from "./send-for-answer";
 import { judge, type Verdict } from "./verdict";
 
@@ -34,10 +34,19 @@ function usable(t: Target | null): Target {
   return t;
 }
 
+function requestErrors(t: Target, criteria: Criteria, value: unknown) {
+  try {
+    return schemaErrors(criteria.request_schema, value, "input");
+  } catch (err) {
+    if (!(err instanceof UnusableSchemaError)) throw err;
+    throw new ApiError("UNPROCESSABLE", `The webhook's request_schema cannot be used (${err.message}): fix it with PATCH /v1/webhooks/${t.id}; nothing was sent`);
+  }
+}
+
 export async function runCheck(env: Env, input: CheckIn): Promise<CheckOut> {
   const t = usable(await loadTarget(env, input.organisation_id, input.webhook_id));
   const criteria = Criteria.parse(t.criteria ? JSON.parse(t.criteria) : {});
-  const inputErrors = schemaErrors(criteria.request_schema, input.input, "input");
+  const inputErrors = requestErrors(t, criteria, input.input);
   if (inputErrors.length) {
     throw new ApiError("VALIDATION_FAILED", `input does not match the webhook's request schema: ${inputErrors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, inputErrors);
   }

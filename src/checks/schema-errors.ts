@@ -31,10 +31,18 @@ function toFieldError(root: string, u: OutputUnit, refused: Set<string>): FieldE
   return { path: pathOf(root, u.instanceLocation), message: u.error.replace(/^Instance /, "").replace(/\.$/, "") };
 }
 
+/** A stored schema the validator cannot use (an unresolvable $ref): the webhook must be fixed. */
+export class UnusableSchemaError extends Error {}
+
 /** No schema (null) accepts anything. `root` names the value in paths: "input", "response". */
 export function schemaErrors(schema: Record<string, unknown> | boolean | null, value: unknown, root: string): FieldError[] {
   if (schema === null) return [];
-  const result = new Validator(schema as Schema | boolean, "2020-12", false).validate(value);
+  let result: ReturnType<Validator["validate"]>;
+  try {
+    result = new Validator(schema as Schema | boolean, "2020-12", false).validate(value);
+  } catch (err) {
+    throw new UnusableSchemaError(String((err as Error)?.message ?? err).split("\n")[0]!.trim());
+  }
   if (result.valid) return [];
   const refused = new Set(result.errors.filter((u) => u.keyword === "false").map((u) => pathOf(root, u.instanceLocation)));
   const seen = new Set<string>();

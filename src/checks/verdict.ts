@@ -9,7 +9,7 @@
  */
 import type { FieldError } from "../errors";
 import type { Criteria } from "../schemas/webhook";
-import { schemaErrors } from "./schema-errors";
+import { schemaErrors, UnusableSchemaError } from "./schema-errors";
 
 export interface Verdict {
   passed: boolean;
@@ -32,7 +32,13 @@ export function judge(answer: string, criteria: Criteria): Verdict {
     return unusable("The answer is not JSON; it must be a JSON object such as {\"success\": true, \"score\": 0.92}");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return unusable("The answer is not a JSON object");
-  const errors = schemaErrors(criteria.response_schema, parsed, "response");
+  let errors: FieldError[];
+  try {
+    errors = schemaErrors(criteria.response_schema, parsed, "response");
+  } catch (err) {
+    if (!(err instanceof UnusableSchemaError)) throw err;
+    return unusable(`The webhook's response_schema cannot be used (${err.message}); fix it with PATCH /v1/webhooks/{id}`);
+  }
   if (errors.length) return unusable(`The answer does not match the response schema: ${list(errors)}`);
 
   const body = parsed as Record<string, unknown>;
