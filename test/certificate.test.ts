@@ -166,16 +166,19 @@ describe("POST /v1/webhooks/{id}/certificate/validate", () => {
     expect(res.body).toMatchObject({ valid: false, handshake: { ok: false, error_code: "no_tls" } });
   });
 
-  it("tries a candidate certificate without storing it", async () => {
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("mtls", bucket("hs")) });
+  it("tries a candidate certificate without storing it, and refuses a DER one before any handshake", async () => {
+    const b = bucket("hs");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("mtls", b) });
     const expired = await validateCert(wh.id, { pem: certs.expired });
     expect(expired.status).toBe(200);
     expect(expired.body).toMatchObject({ valid: false, expiry_warning: true, handshake: { ok: true } });
     expect(expired.body.message).toMatch(/^Certificate not valid: The certificate \(CN=Acme Expired CA,O=Acme Ltd\) expired on/);
     expect(expired.body.expires_in_days).toBeLessThan(0);
+    expect(await received(b)).toHaveLength(1);
     const der = await validateCert(wh.id, { pem: certs.derBase64 });
     expect(der.status).toBe(400);
     expect(der.body.error.details[0].message).toMatch(/openssl x509 -inform der/);
+    expect(await received(b)).toHaveLength(1);
     expect(await stored(wh.id)).toEqual({ certificate_pem: null, certificate: null });
   });
 

@@ -56,8 +56,9 @@ certificateRoutes.post("/:id/certificate/validate", jsonBody(), validate("json",
   if (!pem) {
     throw new ApiError("INVALID_STATE", `The webhook has no certificate: upload it first (PUT /v1/webhooks/${w.id}/certificate), or send {"pem": ...} to try one`);
   }
-  const [inspection, handshake] = await Promise.all([inspectPem(pem), testHandshake(c.env, w.url)]);
+  const inspection = await inspectPem(pem);
   if (!inspection.ok && inspection.problem === "format") refuse(inspection);
+  const handshake = await testHandshake(c.env, w.url);
   // The stored details carry a day count that ages; a validation refreshes them.
   if (!candidate && inspection.details) await store(c.env, organisationId, w.id, pem, inspection.details);
   return c.json(validation(inspection, handshake));
