@@ -25,7 +25,7 @@ describe("delivery over mTLS", () => {
     expect(got!.headers["x-webhook-id"]).toBe(wh.id);
     expect(got!.headers["user-agent"]).toBe("Nafsi-Webhooks/1.0");
     expect(JSON.parse(got!.body)).toMatchObject({ event: "verification.completed", event_id: res.body.event_id, organisation_id: org.id, data: sampleCompleted });
-    expect(await verifyAtReceiver(b, 0, secret)).toEqual({ doc: true, standard: true });
+    expect(await verifyAtReceiver(b, 0, secret)).toEqual({ doc: true, standard: true, node: true, python: true });
 
   });
 });

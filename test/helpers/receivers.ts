@@ -25,7 +25,7 @@ export async function received(bucketName: string): Promise<Recorded[]> {
 }
 
 /** Checks request `index` of a bucket with the product document's Node snippet and standardwebhooks. */
-export async function verifyAtReceiver(bucketName: string, index: number, secret: string): Promise<{ doc: boolean | string; standard: boolean | string | null }> {
+export async function verifyAtReceiver(bucketName: string, index: number, secret: string): Promise<{ doc: boolean | string; standard: boolean | string | null; node: boolean; python: boolean | string }> {
   const res = await fetch(`${inject("receivers").http}/_control/verify?bucket=${bucketName}`, {
     method: "POST",
     body: JSON.stringify({ index, secret }),

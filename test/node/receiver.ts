@@ -13,6 +13,8 @@
  *   sequence/<c1,c2,...>  the n-th request to this path gets the n-th code (the last repeats)
  *   json/<base64url>      200 with that JSON body (verification checks)
  */
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -126,9 +128,31 @@ async function control(req: IncomingMessage, res: ServerResponse) {
         standard = String(err);
       }
     }
-    return send({ doc, standard });
+    return send({ doc, standard, node: nodeRaw(r, secret), python: pythonRaw(r, secret) });
   }
   res.writeHead(404).end();
+}
+
+/** Independent verifiers on the raw received bytes: Node's crypto, and Python's hmac module. */
+function nodeRaw(r: Recorded, secret: string): boolean {
+  return r.headers["x-nafsi-signature"] === `sha256=${createHmac("sha256", secret).update(Buffer.from(r.body, "utf8")).digest("hex")}`;
+}
+
+const PYTHON_VERIFY = [
+  "import hmac, hashlib, sys",
+  "secret, signature = sys.argv[1], sys.argv[2]",
+  "body = sys.stdin.buffer.read()",
+  "expected = 'sha256=' + hmac.new(secret.encode('utf-8'), body, hashlib.sha256).hexdigest()",
+  "print('ok' if hmac.compare_digest(expected, signature) else 'mismatch')",
+].join("\n");
+
+function pythonRaw(r: Recorded, secret: string): boolean | string {
+  try {
+    const out = execFileSync("python3", ["-c", PYTHON_VERIFY, secret, r.headers["x-nafsi-signature"] ?? ""], { input: Buffer.from(r.body, "utf8") });
+    return out.toString().trim() === "ok";
+  } catch (err) {
+    return `python3 failed: ${String(err)}`;
+  }
 }
 
 export interface Receivers {
