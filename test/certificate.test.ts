@@ -149,10 +149,13 @@ describe("POST /v1/webhooks/{id}/certificate/validate", () => {
     expect(res.body.details.fingerprint_sha256).toBe(certs.validView.fingerprint);
   });
 
-  // The test mTLS forwarder answers a refused connection with miniflare's 500, not the edge's
-  // 521/523 (nor a thrown error), so this cannot be seen end to end yet; the classes are
-  // known-answer tested in certificate-handshake.test.ts.
-  it.todo("says the server is not reachable when nothing listens (needs the test forwarder to answer 521/523)");
+  it("says the server is not reachable when nothing listens", async () => {
+    // Port 1 on loopback: nothing listens, the connection is refused (the edge answers 521).
+    const wh = await withCert("https://127.0.0.1:1/webhooks/nafsi");
+    const res = await validateCert(wh.id);
+    expect(res.body.valid).toBe(false);
+    expect(res.body.handshake).toMatchObject({ ok: false, error_code: "not_reachable" });
+  });
 
   it("says it timed out when the server never answers", async () => {
     const wh = await withCert(receiverUrl("mtls", bucket("hs"), "hang"));

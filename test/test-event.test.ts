@@ -41,7 +41,7 @@ describe("POST /v1/webhooks/{id}/test", () => {
     const sent = JSON.parse(got!.body);
     expect(Object.keys(sent)).toEqual(["event", "event_id", "timestamp", "organisation_id", "data", "test"]);
     expect(sent).toMatchObject({ event: "verification.completed", event_id: res.body.event_id, organisation_id: org.id, test: true, data: EVENT_SAMPLES["verification.completed"] });
-    expect(await verifyAtReceiver(b, 0, secret)).toEqual({ doc: true, standard: true });
+    expect(await verifyAtReceiver(b, 0, secret)).toEqual({ doc: true, standard: true, node: true, python: true });
 
     const log = await logs(wh.id);
     expect(log.data).toEqual([
@@ -78,8 +78,11 @@ describe("POST /v1/webhooks/{id}/test", () => {
     expect(res.body).toMatchObject({ result: "timeout", status_code: null, error: "No answer within 1.5 s" });
   });
 
-  // The test mTLS forwarder turns a refused connection into miniflare's 500 (see certificate.test.ts).
-  it.todo("answers connection_error when nothing listens (needs the test forwarder to answer like the edge)");
+  it("answers connection_error when nothing listens", async () => {
+    const wh = await createWebhook(org.api_key, { url: "http://127.0.0.1:1/webhooks/nafsi" });
+    const res = await sendTest(wh.id);
+    expect(res.body).toMatchObject({ result: "connection_error" });
+  });
 
   it("works for a paused webhook, and sends a sample check to a verification check webhook", async () => {
     const b = bucket("test-check");

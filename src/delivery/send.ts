@@ -38,10 +38,12 @@ export async function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(e
 
 export function classifyResponse(status: number, headers: Headers, ms: number): Outcome {
   if (status >= 200 && status < 300) return { ok: true, statusCode: status, responseTimeMs: ms, errorCode: null, error: null };
-  // Cloudflare answers 525/526 itself when the TLS handshake with the origin fails.
+  // Cloudflare's edge answers for the origin when it cannot talk to it: 525/526 for a failed TLS
+  // handshake, 521/523 for a refused or unreachable host, 522/524 for a timeout.
   if (status === 525 || status === 526) return fail("tls", status, ms, `TLS handshake with the endpoint failed (HTTP ${status})`);
-  let code: FailureCode = status >= 500 ? "http_5xx" : status >= 400 ? "http_4xx" : "http_3xx";
-  if (status < 200) code = "http_4xx";
+  if (status === 521 || status === 523) return fail("connection", status, ms, `The endpoint could not be reached (HTTP ${status})`);
+  if (status === 522 || status === 524) return fail("timeout", status, ms, `The endpoint timed out (HTTP ${status})`);
+  const code: FailureCode = status >= 500 ? "http_5xx" : status >= 400 ? "http_4xx" : "http_3xx";
   const message = code === "http_3xx" ? `Endpoint answered HTTP ${status} (redirects are not followed)` : `Endpoint answered HTTP ${status}`;
   const outcome = fail(code, status, ms, message);
   if (status === 408 || status === 429) outcome.retryAfterMs = parseRetryAfter(headers.get("Retry-After"));

@@ -1,3 +1,4 @@
+import { freshDetails, type CertificateDetails } from "../certificates/describe";
 import type { WebhookWithStats } from "../db/webhooks";
 import { iso } from "../lib/encoding";
 import { isCredentialHeader, maskValue } from "../security/header-policy";
@@ -31,7 +32,8 @@ export async function presentWebhook(key: string, w: WebhookWithStats): Promise<
     headers,
     criteria: (w.criteria as Criteria | null) ?? null,
     secret_hint: w.secretHint,
-    certificate: (w.certificate as WebhookOut["certificate"]) ?? null,
+    // Days until expiry (and the warning) as of now, not as of the upload.
+    certificate: w.certificate ? freshDetails(w.certificate as unknown as CertificateDetails) : null,
     paused_reason: w.pausedReason,
     success_rate: w.stats ? successRate(w.stats.total, w.stats.successful) : null,
     last_triggered_at: iso(w.stats?.lastTriggeredAt),

@@ -2,7 +2,8 @@
  * Stands in for the production mTLS certificate binding, which cannot run locally
  * (../shared/TOOLCHAIN.md). It runs in Node: forwards the Worker's request with node:https,
  * presenting our client certificate and trusting only the test "public" CA, as the edge does.
- * A failed TLS handshake answers 526, as Cloudflare's edge does; other connection failures throw.
+ * Failures answer as Cloudflare's edge does: 526 for a failed TLS handshake, 521 for a refused
+ * connection, 523 for a host that cannot be resolved or reached, 522 for a connect timeout.
  */
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -43,6 +44,9 @@ export function mtlsForwarder(pki: Pki) {
       out.on("error", (err: NodeJS.ErrnoException) => {
         const text = `${err.code ?? ""} ${err.message}`;
         if (TLS_ERROR.test(text)) resolve(new Response(`TLS handshake failed: ${text}`, { status: 526 }));
+        else if (err.code === "ECONNREFUSED") resolve(new Response(`Connection refused: ${text}`, { status: 521 }));
+        else if (err.code === "ETIMEDOUT" || text.includes("socket timeout")) resolve(new Response(`Connect timeout: ${text}`, { status: 522 }));
+        else if (err.code === "ENOTFOUND" || err.code === "EHOSTUNREACH" || err.code === "ENETUNREACH") resolve(new Response(`Unreachable: ${text}`, { status: 523 }));
         else reject(err);
       });
       out.end(body);
