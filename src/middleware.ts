@@ -4,6 +4,7 @@ import { db } from "./db/client";
 import { apiKeys } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
+import { nestsDeeperThan } from "./lib/json-depth";
 import { hashApiKey, timingSafeEqual } from "./security/api-keys";
 
 export type AppEnv = { Bindings: Env; Variables: { requestId: string; organisationId: number } };
@@ -41,6 +42,8 @@ export const requireOrganisation: MiddlewareHandler<AppEnv> = async (c, next) =>
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export const MAX_MANAGEMENT_BODY = 256 * 1024;
+/** Room for a JSON Schema at its own depth limit (32 levels, two JSON levels each) inside a body. */
+export const MAX_BODY_DEPTH = 100;
 
 /**
  * Bodies of writes: at most `maxBytes` (413) and JSON when present (415). Reads the body once,
@@ -89,6 +92,11 @@ export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppE
       } catch {
         throw bodyError("MALFORMED_JSON", "The request body is not valid JSON");
       }
+    }
+    if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) {
+      throw new ApiError("VALIDATION_FAILED", `The request body must not nest deeper than ${MAX_BODY_DEPTH} levels`, [
+        { path: "(body)", message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` },
+      ]);
     }
     // The validator reads the body through Hono's cache; hand it the parsed value.
     c.req.bodyCache.json = Promise.resolve(parsed);

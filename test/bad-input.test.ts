@@ -130,6 +130,9 @@ const BODIES: [string, Case][] = [
   ["malformed JSON", { raw: '{"type": "event_notification",', headers: json, path: "(body)" }],
   ["JSON with trailing garbage", { raw: `${JSON.stringify(base)} x`, headers: json, path: "(body)" }],
   ["a body over 256 KiB", { body: { ...base, description: "d".repeat(300_000) }, status: 413, path: "(body)" }],
+  // JSON.stringify overflowed its stack on these when the webhook was answered, after it was stored.
+  ["a request schema nested 10,000 deep", { raw: JSON.stringify(criteria({})).replace('"criteria":{}', `"criteria":{"request_schema":${'{"a":'.repeat(10_000)}1${"}".repeat(10_000)}}`), headers: json, path: "(body)" }],
+  ["a body nested 101 deep", { raw: `${"[".repeat(101)}${"]".repeat(101)}`, headers: json, path: "(body)" }],
   ["edit: change the type", { to: "patch-event", body: { type: "verification_check" }, path: "type" }],
   ["edit: events on a verification check", { to: "patch-check", body: { events: ["verification.completed"] }, path: "events" }],
   ["edit: criteria on an event notification", { to: "patch-event", body: { criteria: { min_score: 0.1 } }, path: "criteria" }],
