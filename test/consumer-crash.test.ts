@@ -8,23 +8,32 @@ import { env } from "cloudflare:workers";
 afterEach(() => void disarmFaults());
 
 describe("a consumer that crashes mid-batch", () => {
-  it("loses no delivery; duplicates carry the same delivery id and identical bytes", async () => {
+  it("loses none of 2,000 deliveries; duplicates carry the same delivery id and identical bytes", async () => {
     const org = await createOrganisation();
     const b = bucket("crash");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
+    const webhooks = [];
+    // Ten webhooks on one receiver bucket: 200 events make 2,000 deliveries.
+    for (let i = 0; i < 10; i++) {
+      const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b, `ok/${i}`), events: ["workflow.created"] });
+      await activate(org.api_key, wh.id);
+      webhooks.push(wh.id as string);
+    }
 
-    armFaults(["before-send", "after-send", "after-record", "before-ack"], 0.02);
-    const total = 120;
-    await Promise.all(
-      Array.from({ length: total }, (_, i) => ingest({ event: "workflow.created", organisation_id: org.id, data: { n: i } }).then((r) => expect(r.status).toBe(202))),
-    );
+    // Per message before the send; per batch after it, after the log and before the ack.
+    armFaults({ "before-send": 0.004, "after-send": 0.08, "after-record": 0.08, "before-ack": 0.08 });
+    const events = 200;
+    for (let i = 0; i < events; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => ingest({ event: "workflow.created", organisation_id: org.id, data: { n: i + j } }).then((r) => expect(r.status).toBe(202))),
+      );
+    }
+    const all = async () => (await Promise.all(webhooks.map((id) => deliveriesOf(id)))).flat();
     const rows = await waitFor(async () => {
-      const d = await deliveriesOf(wh.id);
-      return d.length === total && d.every((x) => x.status !== "pending") ? d : undefined;
-    }, 60_000, 250);
+      const d = await all();
+      return d.length === events * webhooks.length && d.every((x) => x.status !== "pending") ? d : undefined;
+    }, 120_000, 500);
     const fired = disarmFaults();
-    expect(fired, "the faults must actually have fired").toBeGreaterThan(0);
+    expect(fired, "the faults must actually have fired").toBeGreaterThan(5);
 
     const reqs = await received(b);
     const byId = new Map<string, Set<string>>();
@@ -39,9 +48,12 @@ describe("a consumer that crashes mid-batch", () => {
     }
     for (const bodies of byId.values()) expect(bodies.size).toBe(1);
     // Logged and counted once per attempt, however often it was sent.
-    expect(await count("attempts", "webhook_id = ? AND status = 'success'", wh.id)).toBe(rows.filter((d) => d.status === "success").length);
-    const dup = await env.DB.prepare("SELECT count(*) AS n FROM (SELECT delivery_id, attempt FROM attempts WHERE webhook_id = ? GROUP BY 1, 2 HAVING count(*) > 1)").bind(wh.id).first<{ n: number }>();
+    expect(await count("attempts", "organisation_id = ? AND status = 'success'", org.id)).toBe(rows.filter((d) => d.status === "success").length);
+    const dup = await env.DB.prepare("SELECT count(*) AS n FROM (SELECT delivery_id, attempt FROM attempts WHERE organisation_id = ? GROUP BY 1, 2 HAVING count(*) > 1)").bind(org.id).first<{ n: number }>();
     expect(dup!.n).toBe(0);
+    const stats = await env.DB.prepare("SELECT sum(successful) AS ok FROM webhook_stats WHERE organisation_id = ?").bind(org.id).first<{ ok: number }>();
+    expect(stats!.ok).toBe(rows.filter((d) => d.status === "success").length);
+    console.log(`crash test: ${fired} faults fired, ${reqs.length} requests for ${rows.length} deliveries, ${rows.filter((d) => d.status !== "success").length} ended failed`);
   });
 });
 
@@ -51,7 +63,7 @@ describe("a consumer that crashes on every try", () => {
     const b = bucket("dlq");
     const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created", "webhook.delivery.failed"] });
     await activate(org.api_key, wh.id);
-    armFaults(["before-send"], 1);
+    armFaults({ "before-send": 1 });
     await ingest({ event: "workflow.created", organisation_id: org.id, data: { n: 1 } });
     const rows = await waitFor(async () => {
       const d = await deliveriesOf(wh.id);

@@ -1,14 +1,16 @@
 /**
  * Fault injection for the crash tests: inert unless a test arms it (tests run in the same
- * isolate as the worker). Each point is a place where a real consumer can die: before the send,
- * after the send but before the log, after the log but before the ack.
+ * isolate as the worker). Each point is a place where a real consumer can die: before the send
+ * (checked per message), after the sends but before the log, after the log but before the ack
+ * (checked per batch).
  */
 export type FaultPoint = "before-send" | "after-send" | "after-record" | "before-ack";
 
-let armed: { points: ReadonlySet<FaultPoint>; rate: number; fired: number } | null = null;
+let armed: { rates: Partial<Record<FaultPoint, number>>; fired: number } | null = null;
 
-export function armFaults(points: FaultPoint[], rate: number) {
-  armed = { points: new Set(points), rate, fired: 0 };
+/** Arms the given points, each with the probability that it throws when reached. */
+export function armFaults(rates: Partial<Record<FaultPoint, number>>) {
+  armed = { rates, fired: 0 };
 }
 
 export function disarmFaults(): number {
@@ -18,8 +20,9 @@ export function disarmFaults(): number {
 }
 
 export function fault(point: FaultPoint) {
-  if (armed?.points.has(point) && Math.random() < armed.rate) {
-    armed.fired++;
+  const rate = armed?.rates[point];
+  if (rate && Math.random() < rate) {
+    armed!.fired++;
     throw new Error(`injected fault at ${point}`);
   }
 }
