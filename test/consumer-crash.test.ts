@@ -11,7 +11,7 @@ describe("a consumer that crashes mid-batch", () => {
   it("loses none of 2,000 deliveries; duplicates carry the same delivery id and identical bytes", async () => {
     const org = await createOrganisation();
     const b = bucket("crash");
-    const webhooks = [];
+    const webhooks: string[] = [];
     // Ten webhooks on one receiver bucket: 200 events make 2,000 deliveries.
     for (let i = 0; i < 10; i++) {
       const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b, `ok/${i}`), events: ["workflow.created"] });
