@@ -108,6 +108,8 @@ const BODIES: [string, Case][] = [
   ["a request schema that is a string", { body: criteria({ request_schema: "object" }), path: "criteria.request_schema" }],
   ["a schema with a bad regex", { body: criteria({ request_schema: { type: "string", pattern: "(" } }), path: "criteria.request_schema.pattern" }],
   ["an empty anyOf", { body: criteria({ response_schema: { anyOf: [] } }), path: "criteria.response_schema.anyOf" }],
+  ["an unresolved $ref", { body: criteria({ request_schema: { properties: { a: { $ref: "#/$defs/missing" } } } }), path: "criteria.request_schema.properties.a.$ref" }],
+  ["edit: a $ref to another document", { to: "patch-check", body: { criteria: { response_schema: { $ref: "https://example.com/s.json" } } }, path: "criteria.response_schema.$ref" }],
   ["method GET", { body: { ...base, method: "GET" }, path: "method" }],
   ["method DELETE", { body: { ...base, method: "DELETE" }, path: "method" }],
   ["method in lower case", { body: { ...base, method: "post" }, path: "method" }],

@@ -13,11 +13,32 @@ const MAX_DEPTH = 32;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function checkJsonSchema(schema: unknown, path = "", depth = 0): { path: string; message: string } | null {
+/** Does a `$ref` point at a schema inside `root`? Only JSON pointers ("#", "#/$defs/name") are resolved. */
+function resolves(root: unknown, ref: string): boolean {
+  if (ref === "#") return true;
+  if (!ref.startsWith("#/")) return false;
+  let node: unknown = root;
+  try {
+    for (const raw of ref.slice(2).split("/")) {
+      const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+      if (typeof node !== "object" || node === null || !Object.hasOwn(node, key)) return false;
+      node = (node as Record<string, unknown>)[key];
+    }
+  } catch {
+    return false; // a malformed %-escape
+  }
+  return typeof node === "boolean" || isObject(node);
+}
+
+export function checkJsonSchema(schema: unknown, path = "", depth = 0, root: unknown = schema): { path: string; message: string } | null {
   const at = (k: string) => (path ? `${path}.${k}` : k);
   if (typeof schema === "boolean") return null;
   if (!isObject(schema)) return { path, message: "must be a JSON Schema (an object or a boolean)" };
   if (depth > MAX_DEPTH) return { path, message: `must not nest deeper than ${MAX_DEPTH} levels` };
+  // The validator cannot fetch other documents, and an unresolved pointer fails every later check.
+  if (schema.$ref !== undefined && !(typeof schema.$ref === "string" && resolves(root, schema.$ref))) {
+    return { path: at("$ref"), message: "must be a JSON pointer to a schema inside this one (#/$defs/name)" };
+  }
   const t = schema.type;
   if (t !== undefined) {
     const list = Array.isArray(t) ? t : [t];
@@ -49,13 +70,13 @@ export function checkJsonSchema(schema: unknown, path = "", depth = 0): { path: 
     if (v === undefined) continue;
     if (!isObject(v)) return { path: at(k), message: "must be an object of schemas" };
     for (const [name, sub] of Object.entries(v)) {
-      const e = checkJsonSchema(sub, `${at(k)}.${name}`, depth + 1);
+      const e = checkJsonSchema(sub, `${at(k)}.${name}`, depth + 1, root);
       if (e) return e;
     }
   }
   for (const k of SCHEMA_SINGLE) {
     if (schema[k] === undefined) continue;
-    const e = checkJsonSchema(schema[k], at(k), depth + 1);
+    const e = checkJsonSchema(schema[k], at(k), depth + 1, root);
     if (e) return e;
   }
   for (const k of SCHEMA_ARRAYS) {
@@ -63,7 +84,7 @@ export function checkJsonSchema(schema: unknown, path = "", depth = 0): { path: 
     if (v === undefined) continue;
     if (!Array.isArray(v) || v.length === 0) return { path: at(k), message: "must be a non-empty array of schemas" };
     for (let i = 0; i < v.length; i++) {
-      const e = checkJsonSchema(v[i], `${at(k)}.${i}`, depth + 1);
+      const e = checkJsonSchema(v[i], `${at(k)}.${i}`, depth + 1, root);
       if (e) return e;
     }
   }
