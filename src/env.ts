@@ -12,6 +12,9 @@ export interface Env {
   EMAIL_FROM: string;
   LOG_RETENTION_DAYS: string;
   EXPORT_RETENTION_DAYS: string;
+  /** Optional: how long a pending delivery waits before the sweeper re-enqueues it, and how often the local clock ticks. */
+  SWEEP_STALE_MS?: string;
+  SWEEP_TICK_MS?: string;
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueMessage>;
   EXPORT_QUEUE: Queue<ExportMessage>;

@@ -29,6 +29,8 @@ export default defineConfig(async () => {
     test: {
       root,
       include: ["test/**/*.test.ts"],
+      // Run in Node by their own configs: real processes (system) and a real browser.
+      exclude: ["test/system/**", "test/browser/**", "**/node_modules/**"],
       globalSetup: [join(root, "test/global-setup.ts")],
       setupFiles: [join(root, "test/apply-migrations.ts")],
       testTimeout: 30_000,

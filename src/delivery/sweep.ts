@@ -9,11 +9,14 @@ import { enqueueDeliveries } from "./enqueue";
 export const STALE_AFTER_MS = 60_000;
 const SWEEP_LIMIT = 1000;
 
+/** SWEEP_STALE_MS shortens the wait in system tests; the default suits production. */
+const staleAfter = (env: Env) => Number(env.SWEEP_STALE_MS) || STALE_AFTER_MS;
+
 export async function sweepOverdue(env: Env, now = Date.now()): Promise<number> {
   const { results } = await env.DB.prepare(
     "SELECT id, attempts FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
   )
-    .bind(now - STALE_AFTER_MS, SWEEP_LIMIT)
+    .bind(now - staleAfter(env), SWEEP_LIMIT)
     .all<{ id: string; attempts: number }>();
   if (results.length === 0) return 0;
   // Bump the due time first, so the next sweep does not pick the same rows while these are queued.

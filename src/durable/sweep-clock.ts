@@ -2,8 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { runMaintenance } from "../maintenance";
 
-/** How often the local clock sweeps; the cron trigger runs every minute on the edge. */
+/** How often the local clock sweeps (SWEEP_TICK_MS overrides it); the cron trigger runs every minute on the edge. */
 const TICK_MS = 30_000;
+const tick = (env: Env) => Number(env.SWEEP_TICK_MS) || TICK_MS;
 
 /**
  * A second clock for local development, where cron triggers do not fire by themselves: a
@@ -12,14 +13,14 @@ const TICK_MS = 30_000;
  */
 export class SweepClock extends DurableObject<Env> {
   async arm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + TICK_MS);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + tick(this.env));
   }
 
   override async alarm(): Promise<void> {
     try {
       await runMaintenance(this.env);
     } finally {
-      await this.ctx.storage.setAlarm(Date.now() + TICK_MS);
+      await this.ctx.storage.setAlarm(Date.now() + tick(this.env));
     }
   }
 }

@@ -1,0 +1,54 @@
+/** `wrangler dev` as a real process for system tests: started on a persisted state, killed hard. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { openSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+// wrangler needs Node 22, which the npm package `node` puts first on PATH for npm scripts.
+const ENV = { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}`, WRANGLER_SEND_METRICS: "false" };
+
+export function applyMigrations(state: string) {
+  const r = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: ROOT, env: ENV, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`migrations failed: ${r.stderr}`);
+}
+
+export interface Dev {
+  url: string;
+  process: ChildProcess;
+  /** SIGKILL to the whole process group: wrangler and workerd die without any cleanup. */
+  killHard(): void;
+}
+
+/** Ready when the port accepts a TCP connection: no HTTP request is made (it would arm the local clock). */
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), ok(true)));
+    socket.once("error", () => ok(false));
+  });
+}
+
+export async function startDev(state: string, port: number, vars: Record<string, string>, logFile: string): Promise<Dev> {
+  const log = openSync(logFile, "a");
+  const args = ["dev", "--port", String(port), "--persist-to", state, ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env: ENV, stdio: ["ignore", log, log], detached: true });
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 60_000;
+  while (!(await portOpen(port))) {
+    if (Date.now() > until) throw new Error(`wrangler dev did not start; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    process: child,
+    killHard() {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
