@@ -10,6 +10,7 @@ import { jsonBody, type AppEnv } from "../middleware";
 import { generateWebhookSecret } from "../security/api-keys";
 import { restoreMaskedHeaders } from "../security/header-policy";
 import { seal } from "../security/secret-box";
+import { checkUsableJsonSchema } from "../schemas/json-schema";
 import { presentWebhook, readHeaders } from "../schemas/present-webhook";
 import { Criteria, EmptyBody, ResumeBody, WebhookListQuery, webhookSchemas, type CustomHeader, type WebhookCreate } from "../schemas/webhook";
 import { validate } from "../validate";
@@ -17,6 +18,14 @@ import { validate } from "../validate";
 export const webhookRoutes = new Hono<AppEnv>();
 
 const policy = (env: AppEnv["Bindings"]) => ({ allowLocal: !isProduction(env) });
+
+/** Criteria schemas the checks' validator could not run (an unresolved $ref) are refused on save. */
+function refuseUnusableSchemas(criteria: { request_schema?: unknown; response_schema?: unknown } | undefined) {
+  for (const key of ["request_schema", "response_schema"] as const) {
+    const problem = criteria?.[key] == null ? null : checkUsableJsonSchema(criteria[key]);
+    if (problem) throw fieldError(`criteria.${key}${problem.path ? `.${problem.path}` : ""}`, problem.message);
+  }
+}
 
 /** Custom headers with masked values put back; a masked value that stands for nothing is a 400. */
 function withStoredValues(sent: CustomHeader[], stored: CustomHeader[]): CustomHeader[] {
@@ -34,6 +43,7 @@ webhookRoutes.post(
   async (c) => {
     const input = c.req.valid("json" as never) as WebhookCreate;
     const headers = withStoredValues(input.headers, []);
+    refuseUnusableSchemas(input.criteria);
     const organisationId = c.get("organisationId");
     const now = Date.now();
     const generated = input.secret === undefined ? generateWebhookSecret() : null;
@@ -91,6 +101,7 @@ webhookRoutes.patch(
     if (!w) throw notFound("Webhook");
     if (input.events !== undefined && w.type !== "event_notification") throw fieldError("events", "applies only to event_notification webhooks");
     if (input.criteria !== undefined && w.type !== "verification_check") throw fieldError("criteria", "applies only to verification_check webhooks");
+    refuseUnusableSchemas(input.criteria);
 
     const key = c.env.SECRET_ENCRYPTION_KEY;
     const now = Date.now();

@@ -30,13 +30,24 @@ function resolves(root: unknown, ref: string): boolean {
   return typeof node === "boolean" || isObject(node);
 }
 
-export function checkJsonSchema(schema: unknown, path = "", depth = 0, root: unknown = schema): { path: string; message: string } | null {
+type Problem = { path: string; message: string } | null;
+
+/** The schema's structure: the zod schemas of the API refuse what fails this. */
+export const checkJsonSchema = (schema: unknown): Problem => walk(schema, "", 0, schema, false);
+
+/**
+ * Structure and `$ref`s that resolve: checked when a webhook is saved. Not part of the zod
+ * schemas, which also read stored criteria back: a row saved before this rule must still load.
+ */
+export const checkUsableJsonSchema = (schema: unknown): Problem => walk(schema, "", 0, schema, true);
+
+function walk(schema: unknown, path: string, depth: number, root: unknown, refs: boolean): Problem {
   const at = (k: string) => (path ? `${path}.${k}` : k);
   if (typeof schema === "boolean") return null;
   if (!isObject(schema)) return { path, message: "must be a JSON Schema (an object or a boolean)" };
   if (depth > MAX_DEPTH) return { path, message: `must not nest deeper than ${MAX_DEPTH} levels` };
   // The validator cannot fetch other documents, and an unresolved pointer fails every later check.
-  if (schema.$ref !== undefined && !(typeof schema.$ref === "string" && resolves(root, schema.$ref))) {
+  if (refs && schema.$ref !== undefined && !(typeof schema.$ref === "string" && resolves(root, schema.$ref))) {
     return { path: at("$ref"), message: "must be a JSON pointer to a schema inside this one (#/$defs/name)" };
   }
   const t = schema.type;
@@ -70,13 +81,13 @@ export function checkJsonSchema(schema: unknown, path = "", depth = 0, root: unk
     if (v === undefined) continue;
     if (!isObject(v)) return { path: at(k), message: "must be an object of schemas" };
     for (const [name, sub] of Object.entries(v)) {
-      const e = checkJsonSchema(sub, `${at(k)}.${name}`, depth + 1, root);
+      const e = walk(sub, `${at(k)}.${name}`, depth + 1, root, refs);
       if (e) return e;
     }
   }
   for (const k of SCHEMA_SINGLE) {
     if (schema[k] === undefined) continue;
-    const e = checkJsonSchema(schema[k], at(k), depth + 1, root);
+    const e = walk(schema[k], at(k), depth + 1, root, refs);
     if (e) return e;
   }
   for (const k of SCHEMA_ARRAYS) {
@@ -84,7 +95,7 @@ export function checkJsonSchema(schema: unknown, path = "", depth = 0, root: unk
     if (v === undefined) continue;
     if (!Array.isArray(v) || v.length === 0) return { path: at(k), message: "must be a non-empty array of schemas" };
     for (let i = 0; i < v.length; i++) {
-      const e = checkJsonSchema(v[i], `${at(k)}.${i}`, depth + 1, root);
+      const e = walk(v[i], `${at(k)}.${i}`, depth + 1, root, refs);
       if (e) return e;
     }
   }
