@@ -10,6 +10,7 @@ import { eventTypeRoutes } from "./routes/event-types";
 import { exportRoutes } from "./routes/exports";
 import { logRoutes } from "./routes/logs";
 import { organisationRoutes } from "./routes/organisations";
+import { statsTimeseriesRoutes } from "./routes/stats-timeseries";
 import { testEventRoutes } from "./routes/test-event";
 import { webhookRoutes } from "./routes/webhooks";
 
@@ -32,6 +33,7 @@ app.route("/v1/webhooks", webhookRoutes);
 app.route("/v1/webhooks", certificateRoutes);
 app.route("/v1/webhooks", testEventRoutes);
 app.route("/v1/webhooks", logRoutes);
+app.route("/v1/webhooks", statsTimeseriesRoutes);
 app.route("/v1/exports", exportRoutes);
 app.route("/v1/event-types", eventTypeRoutes);
 
