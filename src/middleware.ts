@@ -5,6 +5,7 @@ import { apiKeys } from "./db/schema";
 import type { Env } from "./env";
 import { ApiError } from "./errors";
 import { nestsDeeperThan } from "./lib/json-depth";
+import { readLimited } from "./lib/read-limited";
 import { hashApiKey, timingSafeEqual } from "./security/api-keys";
 
 export type AppEnv = { Bindings: Env; Variables: { requestId: string; organisationId: number } };
@@ -57,30 +58,9 @@ export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppE
     const tooLarge = () => bodyError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxBytes} bytes`);
     const declared = Number(c.req.header("Content-Length") ?? "NaN");
     if (declared > maxBytes) throw tooLarge();
-    const body = c.req.raw.body;
-    let text = "";
-    if (body) {
-      const reader = body.getReader();
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel();
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
-      const all = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        all.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      text = new TextDecoder().decode(all);
-    }
+    const { bytes, tooLarge: over } = await readLimited(c.req.raw.body, maxBytes);
+    if (over) throw tooLarge();
+    const text = new TextDecoder().decode(bytes);
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim();
     if (text.length > 0 && !JSON_TYPE.test(type)) {
       throw bodyError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON: send Content-Type: application/json");

@@ -5,7 +5,7 @@
  * a person can act on: not reachable, TLS refused, timed out.
  */
 import { USER_AGENT } from "../delivery/build-request";
-import { classifyError, classifyResponse, timeoutMs } from "../delivery/send";
+import { classifyError, classifyResponse, exchange, timeoutMs } from "../delivery/send";
 import { isProduction, type Env } from "../env";
 import { checkWebhookUrl } from "../security/url-policy";
 
@@ -64,18 +64,15 @@ export async function testHandshake(env: Env, url: string): Promise<Handshake> {
   }
 
   const limit = timeoutMs(env);
-  const fetcher = env.MTLS ?? globalThis;
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), limit);
-  try {
-    const res = await fetcher.fetch(url, { method: "HEAD", headers: { "User-Agent": USER_AGENT }, redirect: "manual", signal: controller.signal });
-    await res.body?.cancel().catch(() => {});
-    return { ...base, status_code: res.status, response_time_ms: elapsed(), ...verdictFromStatus(res.status, host) };
-  } catch (err) {
-    return { ...base, response_time_ms: elapsed(), ...verdictFromError(err, controller.signal.aborted, limit, host) };
-  } finally {
-    clearTimeout(timer);
-  }
+  return exchange<Handshake>(
+    env,
+    url,
+    { method: "HEAD", headers: { "User-Agent": USER_AGENT } },
+    limit,
+    async (res, elapsed) => {
+      await res.body?.cancel().catch(() => {});
+      return { ...base, status_code: res.status, response_time_ms: elapsed(), ...verdictFromStatus(res.status, host) };
+    },
+    (err, timedOut, ms) => ({ ...base, response_time_ms: ms, ...verdictFromError(err, timedOut, limit, host) }),
+  );
 }

@@ -9,31 +9,47 @@ const MAX_ERROR_LENGTH = 500;
 export const timeoutMs = (env: Pick<Env, "DELIVERY_TIMEOUT_MS">) => Number(env.DELIVERY_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
 
 /**
- * Sends one request through the mTLS binding (our client certificate) where it exists, plain
- * fetch elsewhere. Never follows redirects, never throws: every failure becomes an Outcome.
+ * One HTTP exchange with a customer's endpoint, the way every send is made: through the mTLS
+ * binding (our client certificate) where it exists, plain fetch elsewhere; never following
+ * redirects; one timeout covering the answer and whatever `read` does with it. Never throws:
+ * `read` turns the response into a result, `failed` the error (timedOut says which kind).
  */
-export async function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Outcome> {
+export async function exchange<T>(
+  env: Env,
+  url: string,
+  init: { method: string; headers: Headers | Record<string, string>; body?: Uint8Array },
+  limitMs: number,
+  read: (res: Response, elapsed: () => number) => Promise<T>,
+  failed: (err: unknown, timedOut: boolean, elapsedMs: number) => T,
+): Promise<T> {
   const fetcher = env.MTLS ?? globalThis;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limitMs);
   try {
-    const res = await fetcher.fetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      redirect: "manual",
-      signal: controller.signal,
-    });
-    // The status is what counts; the body is read only to free the connection.
-    await res.body?.cancel().catch(() => {});
-    return classifyResponse(res.status, res.headers, elapsed());
+    const res = await fetcher.fetch(url, { ...init, redirect: "manual", signal: controller.signal });
+    return await read(res, elapsed);
   } catch (err) {
-    return classifyError(err, controller.signal.aborted, limitMs, elapsed());
+    return failed(err, controller.signal.aborted, elapsed());
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A delivery: only the status counts; the body is read only to free the connection. */
+export function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Outcome> {
+  return exchange(
+    env,
+    req.url,
+    { method: req.method, headers: req.headers, body: req.body },
+    limitMs,
+    async (res, elapsed) => {
+      await res.body?.cancel().catch(() => {});
+      return classifyResponse(res.status, res.headers, elapsed());
+    },
+    (err, timedOut, ms) => classifyError(err, timedOut, limitMs, ms),
+  );
 }
 
 export function classifyResponse(status: number, headers: Headers, ms: number): Outcome {
