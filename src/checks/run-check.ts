@@ -9,17 +9,15 @@
  * A call that fails (transport, non-2xx, an unusable answer) is logged as failed and counts
  * toward the webhook's consecutive failures; a verdict that does not pass is a success of the call.
  */
-import { buildRequest } from "../delivery/build-request";
-import { RevisionCache } from "../delivery/attempt";
+import { prepareRequest, RevisionCache } from "../delivery/attempt";
 import { Signer } from "../delivery/sign";
 import { healthStub } from "../durable/health-client";
-import { isProduction, type Env } from "../env";
+import type { Env } from "../env";
 import { ApiError, fieldError, notFound } from "../errors";
 import { CHECK_EVENT } from "../samples";
 import type { CheckIn, CheckOut } from "../schemas/check";
 import { Criteria } from "../schemas/webhook";
-import { checkWebhookUrl } from "../security/url-policy";
-import { loadTarget, logCall, newCall, type Logged, type Target } from "./one-off";
+import { asDeliveryRow, loadTarget, logCall, newCall, type Logged, type Target } from "./one-off";
 import { schemaErrors, UnusableSchemaError } from "./schema-errors";
 import { sendForAnswer } from "./send-for-answer";
 import { judge, type Verdict } from "./verdict";
@@ -58,17 +56,11 @@ export async function runCheck(env: Env, input: CheckIn): Promise<CheckOut> {
 
   let logged: Logged;
   let verdict: Verdict | null = null;
-  const urlProblem = checkWebhookUrl(t.url, { allowLocal: !isProduction(env) });
-  const rev = urlProblem ? null : await new RevisionCache(env.SECRET_ENCRYPTION_KEY).get(t.revision_id, t.secret_enc, t.headers_enc);
-  if (urlProblem) {
-    logged = { ok: false, statusCode: null, responseTimeMs: null, errorCode: "url_forbidden", error: `The webhook URL ${urlProblem}` };
-  } else if (!rev) {
-    logged = { ok: false, statusCode: null, responseTimeMs: null, errorCode: "secret_unavailable", error: "The webhook secret could not be decrypted; nothing was sent" };
+  const prepared = await prepareRequest(env, new Signer(), new RevisionCache(env.SECRET_ENCRYPTION_KEY), asDeliveryRow(t, call));
+  if ("refused" in prepared) {
+    logged = prepared.refused;
   } else {
-    const req = await buildRequest(new Signer(), {
-      url: t.url, method: t.method, secret: rev.secret, customHeaders: rev.headers, webhookId: t.id, deliveryId: call.deliveryId, event: CHECK_EVENT, body,
-    });
-    const answer = await sendForAnswer(env, req);
+    const answer = await sendForAnswer(env, prepared.req);
     logged = answer.outcome;
     if (answer.outcome.ok) {
       verdict = answer.tooLarge ? null : judge(answer.body ?? "", criteria);

@@ -3,7 +3,7 @@ import { isProduction } from "../env";
 import type { CustomHeader } from "../schemas/webhook";
 import { checkWebhookUrl } from "../security/url-policy";
 import { open } from "../security/secret-box";
-import { buildRequest } from "./build-request";
+import { buildRequest, type OutgoingRequest } from "./build-request";
 import type { DeliveryRow } from "./load";
 import type { Outcome } from "./retry-policy";
 import { send } from "./send";
@@ -34,16 +34,23 @@ export class RevisionCache {
   }
 }
 
-/** One attempt at one delivery: decrypt, check the URL again, sign, send. Never throws. */
-export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<Outcome> {
+const refused = (errorCode: "url_forbidden" | "secret_unavailable", error: string): Outcome => ({
+  ok: false,
+  statusCode: null,
+  responseTimeMs: null,
+  errorCode,
+  error,
+});
+
+/**
+ * The request for one attempt: the URL checked again (a stored URL may have been changed behind
+ * the API), the revision decrypted, the body signed. Or, when it must not be sent, why not.
+ */
+export async function prepareRequest(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<{ req: OutgoingRequest } | { refused: Outcome }> {
   const urlProblem = checkWebhookUrl(row.url, { allowLocal: !isProduction(env) });
-  if (urlProblem) {
-    return { ok: false, statusCode: null, responseTimeMs: null, errorCode: "url_forbidden", error: `The webhook URL ${urlProblem}` };
-  }
+  if (urlProblem) return { refused: refused("url_forbidden", `The webhook URL ${urlProblem}`) };
   const rev = await revisions.get(row.revision_id, row.secret_enc, row.headers_enc);
-  if (!rev) {
-    return { ok: false, statusCode: null, responseTimeMs: null, errorCode: "secret_unavailable", error: "The webhook secret could not be decrypted; nothing was sent" };
-  }
+  if (!rev) return { refused: refused("secret_unavailable", "The webhook secret could not be decrypted; nothing was sent") };
   const req = await buildRequest(signer, {
     url: row.url,
     method: row.method,
@@ -54,5 +61,11 @@ export async function attemptDelivery(env: Env, signer: Signer, revisions: Revis
     event: row.event,
     body: row.body,
   });
-  return send(env, req);
+  return { req };
+}
+
+/** One attempt at one delivery: prepare, then send. Never throws. */
+export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<Outcome> {
+  const prepared = await prepareRequest(env, signer, revisions, row);
+  return "refused" in prepared ? prepared.refused : send(env, prepared.req);
 }
