@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AUTO_PAUSE_AFTER } from "../src/durable/webhook-health";
@@ -44,6 +45,16 @@ describe("auto-pause after consecutive failures", () => {
     for (let i = 0; i < 12; i++) await stub.recordFailure(org.id, wh.id, "dlv_same");
     expect(await stub.streak()).toBe(1);
     expect(await status(org.api_key, wh.id)).toBe("active");
+  });
+
+  it("leaves nothing behind in the Durable Object when the webhook is deleted", async () => {
+    const { org, wh } = await activeWebhook();
+    const stub = health(org.id, wh.id);
+    for (let i = 0; i < 3; i++) await stub.recordFailure(org.id, wh.id, `dlv_${i}`);
+    expect(await stub.streak()).toBe(3);
+    await expectStatus(204, "DELETE", `/v1/webhooks/${wh.id}`, { token: org.api_key });
+    const keys = await runInDurableObject(stub, (_instance, state) => [...state.storage.kv.list()]);
+    expect(keys).toEqual([]);
   });
 
   it("never pauses when failures and successes alternate", async () => {

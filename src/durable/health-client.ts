@@ -6,3 +6,5 @@ export const healthStub = (env: Env, organisationId: number, webhookId: string) 
 
 export const resetFailures = (env: Env, organisationId: number, webhookId: string) =>
   healthStub(env, organisationId, webhookId).reset(organisationId, webhookId);
+
+export const forgetHealth = (env: Env, organisationId: number, webhookId: string) => healthStub(env, organisationId, webhookId).forget();

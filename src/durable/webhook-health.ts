@@ -55,6 +55,11 @@ export class WebhookHealth extends DurableObject<Env> {
     await this.mirror(organisationId, webhookId, 0);
   }
 
+  /** The webhook was deleted: nothing of it stays behind. */
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
   streak(): number {
     return this.ctx.storage.kv.get<number>("streak") ?? 0;
   }

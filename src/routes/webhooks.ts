@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { db } from "../db/client";
 import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, transitionWebhook, updateWebhook } from "../db/webhooks";
-import { resetFailures } from "../durable/health-client";
+import { forgetHealth, resetFailures } from "../durable/health-client";
 import { replaySkipped } from "../delivery/replay";
 import { isProduction } from "../env";
 import { ApiError, fieldError, notFound } from "../errors";
@@ -132,6 +132,7 @@ webhookRoutes.delete("/:id", async (c) => {
   const { deleted, exportKeys } = await deleteWebhook(c.env.DB, organisationId, c.req.param("id"));
   if (!deleted) throw notFound("Webhook");
   if (exportKeys.length) await c.env.EXPORTS.delete(exportKeys);
+  await forgetHealth(c.env, organisationId, c.req.param("id"));
   return c.body(null, 204);
 });
 
