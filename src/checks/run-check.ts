@@ -16,7 +16,7 @@ import type { Env } from "../env";
 import { ApiError, fieldError, notFound } from "../errors";
 import { CHECK_EVENT } from "../samples";
 import type { CheckIn, CheckOut } from "../schemas/check";
-import { Criteria } from "../schemas/webhook";
+import type { Criteria } from "../schemas/webhook";
 import { asDeliveryRow, loadTarget, logCall, newCall, type Logged, type Target } from "./one-off";
 import { schemaErrors, UnusableSchemaError } from "./schema-errors";
 import { sendForAnswer } from "./send-for-answer";
@@ -41,9 +41,37 @@ function requestErrors(t: Target, criteria: Criteria, value: unknown) {
   }
 }
 
+const CRITERIA_DEFAULTS: Criteria = { require_success: true, require_score: true, min_score: 0.85, request_schema: null, response_schema: null };
+
+/**
+ * Criteria as stored, read leniently: what was valid when it was saved stays usable after the
+ * input schema tightens (re-parsing with it would turn the row into a 500 on every check).
+ * Unknown keys are ignored; a missing or mistyped setting takes the product's default. Stored
+ * JSON Schemas are kept as they are: one the validator cannot use is a 422 naming it, never a
+ * silently dropped check.
+ */
+export function readStoredCriteria(stored: string | null): Criteria {
+  let raw: unknown = null;
+  try {
+    raw = stored ? JSON.parse(stored) : null;
+  } catch {
+    /* unreadable: the defaults, below */
+  }
+  const s = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const flag = (v: unknown, d: boolean) => (typeof v === "boolean" ? v : d);
+  const schema = (v: unknown) => (v === undefined ? null : (v as Criteria["request_schema"]));
+  return {
+    require_success: flag(s.require_success, CRITERIA_DEFAULTS.require_success),
+    require_score: flag(s.require_score, CRITERIA_DEFAULTS.require_score),
+    min_score: typeof s.min_score === "number" && Number.isFinite(s.min_score) ? s.min_score : CRITERIA_DEFAULTS.min_score,
+    request_schema: schema(s.request_schema),
+    response_schema: schema(s.response_schema),
+  };
+}
+
 export async function runCheck(env: Env, input: CheckIn): Promise<CheckOut> {
   const t = usable(await loadTarget(env, input.organisation_id, input.webhook_id));
-  const criteria = Criteria.parse(t.criteria ? JSON.parse(t.criteria) : {});
+  const criteria = readStoredCriteria(t.criteria);
   const inputErrors = requestErrors(t, criteria, input.input);
   if (inputErrors.length) {
     throw new ApiError("VALIDATION_FAILED", `input does not match the webhook's request schema: ${inputErrors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, inputErrors);
