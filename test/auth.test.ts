@@ -6,9 +6,9 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { app } from "../src/app";
 import { ADMIN_TOKEN, INGEST_TOKEN, call, createOrganisation, createWebhook, type CallOptions } from "./helpers/api";
 import { dbSnapshot } from "./helpers/db-snapshot";
+import { mounted, under } from "./helpers/routes";
 
 /** The organisation routes of API.md, with `:id` for any path parameter. */
 const API_MD_ORGANISATION_ROUTES = [
@@ -24,11 +24,6 @@ const API_MD_INGEST_ROUTES = ["POST /v1/events", "POST /v1/checks"];
 const ORGANISATION_PREFIXES = ["/v1/webhooks", "/v1/exports", "/v1/event-types"];
 const ADMIN_PREFIXES = ["/v1/organisations"];
 const INGEST_PREFIXES = ["/v1/events", "/v1/checks"];
-const under = (path: string, prefixes: string[]) => prefixes.some((p) => path === p || path.startsWith(`${p}/`));
-
-/** "METHOD /path/:id", whatever the parameter is called or constrained to. */
-const normalise = (method: string, path: string) => `${method} ${path.replace(/:[A-Za-z_]\w*(\{[^}]*\})?/g, ":id")}`;
-const mounted = [...new Set(app.routes.filter((r) => r.method !== "ALL").map((r) => normalise(r.method, r.path)))];
 const routesUnder = (prefixes: string[]) => mounted.filter((r) => under(r.split(" ")[1]!, prefixes));
 const missing = (expected: string[]) => expected.filter((r) => !mounted.includes(r));
 
