@@ -100,6 +100,18 @@ describe("delivery logs", () => {
     expect(ids((await allPages(org.api_key, wh.id, query, 2)).rows)).toEqual(ids(expected));
   });
 
+  it("pages deep with a range, and lets `to` win over a cursor above it", async () => {
+    const to = start + 20 * HOUR;
+    const inRange = newestFirst(rows.filter((r) => r.created_at <= to));
+    const page = await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/logs?limit=100&to=${new Date(to).toISOString()}`, { token: org.api_key });
+    const next = await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/logs?limit=100&to=${new Date(to).toISOString()}&cursor=${page.next_cursor}`, { token: org.api_key });
+    expect(ids(next.data)).toEqual(ids(inRange.slice(100, 200)));
+    // A cursor from the unfiltered list, newer than `to`: the page starts at `to`.
+    const newest = await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/logs?limit=1`, { token: org.api_key });
+    const fromTop = await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/logs?limit=5&to=${new Date(to).toISOString()}&cursor=${newest.next_cursor}`, { token: org.api_key });
+    expect(ids(fromTop.data)).toEqual(ids(inRange.slice(0, 5)));
+  });
+
   it("keeps its place while new attempts arrive", async () => {
     const other = await createWebhook(org.api_key);
     const before = await seed({ organisationId: org.id, webhookId: other.id, tag: "live", count: 100, start, stepMs: 60_000 });

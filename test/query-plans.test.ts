@@ -63,6 +63,12 @@ describe("log query plans", () => {
           : filter.event ? "attempts_webhook_event_time"
           : "attempts_webhook_time";
         expect(plan[0]).toContain(`USING INDEX ${index} `);
+        // Every bound narrows the index range (none is a filter over the rows the range reads):
+        // the cursor's above all, or a deep page would read everything above it.
+        const range = /\((.*)\)$/.exec(plan[0]!)![1]!;
+        if (after) expect(range).toContain("(created_at,id)<(?,?)");
+        else if (filter.to !== undefined) expect(range).toContain("created_at<?");
+        if (filter.from !== undefined) expect(range).toContain("created_at>?");
       });
     });
   }

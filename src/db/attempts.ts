@@ -52,9 +52,12 @@ export function logQuery(organisationId: number, webhookId: string, f: LogFilter
   if (f.status !== undefined) where.push("status = ?"), params.push(f.status);
   if (f.event !== undefined) where.push("event = ?"), params.push(f.event);
   if (f.from !== undefined) where.push("created_at >= ?"), params.push(f.from);
-  if (f.to !== undefined) where.push("created_at <= ?"), params.push(f.to);
-  // A row value compares as one key, so it bounds the index range rather than filtering it.
-  if (after) where.push("(created_at, id) < (?, ?)"), params.push(after.createdAt, after.id);
+  // One upper bound only. Given two, SQLite bounds the index range by one and filters by the
+  // other: with `to` and a cursor it would read every row from `to` down to the cursor, and a
+  // page would cost more the deeper it is. A cursor at or below `to` implies `to`; one above it
+  // (not from this list) is implied by it. A row value bounds the range as one key.
+  if (after && (f.to === undefined || after.createdAt <= f.to)) where.push("(created_at, id) < (?, ?)"), params.push(after.createdAt, after.id);
+  else if (f.to !== undefined) where.push("created_at <= ?"), params.push(f.to);
   params.push(limit);
   return {
     sql: `SELECT ${COLUMNS} FROM attempts INDEXED BY ${indexFor(f)} WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`,
