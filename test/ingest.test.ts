@@ -9,7 +9,10 @@ describe("ingest", () => {
     const body = { event: "verification.completed", organisation_id: org.id, data: sampleCompleted };
     expect((await call("POST", "/v1/events", { body })).status).toBe(401);
     expect((await call("POST", "/v1/events", { body, token: org.api_key })).status).toBe(401);
-    expect((await call("POST", "/v1/events", { body, token: INGEST_TOKEN })).status).toBe(202);
+    const ok = await call("POST", "/v1/events", { body, token: INGEST_TOKEN });
+    expect(ok.status).toBe(202);
+    // Where the time went, for load tests and browsers: D1, then the queue send.
+    expect(ok.headers.get("Server-Timing")).toMatch(/^d1;dur=\d+(\.\d+)?$/);
   });
 
   it("refuses unknown events, bad documented payloads, non-object data, unknown organisations and big bodies", async () => {

@@ -14,6 +14,7 @@ import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/encoding";
 import { canonicalJson } from "../lib/canonical-json";
 import { newId } from "../lib/ids";
+import { Timing } from "../lib/server-timing";
 import { enqueueDeliveries } from "./enqueue";
 
 export interface EventInput {
@@ -34,7 +35,7 @@ export interface Accepted {
 const OURS = "EXISTS (SELECT 1 FROM events e WHERE e.organisation_id = ?1 AND e.id = ?2 AND e.request_hash = ?3)";
 const NEW_ID = (prefix: string) => `'${prefix}_' || lower(hex(randomblob(12)))`;
 
-export async function acceptEvent(env: Env, input: EventInput): Promise<Accepted> {
+export async function acceptEvent(env: Env, input: EventInput, timing = new Timing()): Promise<Accepted> {
   const now = Date.now();
   const orgId = input.organisation_id;
   const eventId = input.event_id ?? newId("evt", now);
@@ -45,7 +46,7 @@ export async function acceptEvent(env: Env, input: EventInput): Promise<Accepted
 
   // ?1 organisation, ?2 event id, ?3 request hash, ?4 event name, ?5 now
   const db = env.DB;
-  const [inserted, fanout, , , answer] = await db.batch<{ id?: string; status?: string; request_hash?: string; deliveries?: number; skipped?: number }>([
+  const [inserted, fanout, , , answer] = await timing.measure("d1", () => db.batch<{ id?: string; status?: string; request_hash?: string; deliveries?: number; skipped?: number }>([
     db.prepare(
       `INSERT INTO events (organisation_id, id, event, body, request_hash, deliveries, skipped, created_at)
        SELECT ?1, ?2, ?4, ?6, ?3, 0, 0, ?5 WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?1)
@@ -76,7 +77,7 @@ export async function acceptEvent(env: Env, input: EventInput): Promise<Accepted
        WHERE organisation_id = ?1 AND id = ?2 AND request_hash = ?3 AND created_at = ?5`,
     ).bind(orgId, eventId, requestHash, input.event, now),
     db.prepare("SELECT request_hash, deliveries, skipped FROM events WHERE organisation_id = ?1 AND id = ?2").bind(orgId, eventId),
-  ]);
+  ]));
 
   const stored = answer!.results[0];
   if (!stored) throw new ApiError("NOT_FOUND", `Organisation ${orgId} not found`);
@@ -86,7 +87,7 @@ export async function acceptEvent(env: Env, input: EventInput): Promise<Accepted
   const duplicate = inserted!.meta.changes === 0;
   if (!duplicate) {
     const pending = fanout!.results.filter((d) => d.status === "pending").map((d) => ({ delivery_id: d.id!, attempt: 1 }));
-    await enqueueDeliveries(env, pending);
+    if (pending.length > 0) await timing.measure("queue", () => enqueueDeliveries(env, pending));
   }
   return { event_id: eventId, deliveries: stored.deliveries!, skipped: stored.skipped!, duplicate };
 }

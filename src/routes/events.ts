@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { acceptEvent } from "../delivery/accept-event";
 import { ApiError } from "../errors";
+import { Timing } from "../lib/server-timing";
 import { jsonBody, requireIngest, type AppEnv } from "../middleware";
 import { EventIn, MAX_EVENT_BYTES } from "../schemas/event";
 import { validate } from "../validate";
@@ -10,8 +11,9 @@ export const eventRoutes = new Hono<AppEnv>();
 
 eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json", EventIn), async (c) => {
   let accepted;
+  const timing = new Timing();
   try {
-    accepted = await acceptEvent(c.env, c.req.valid("json"));
+    accepted = await acceptEvent(c.env, c.req.valid("json"), timing);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     // The event could not be recorded (D1 failed): nothing was accepted, and the caller should
@@ -20,5 +22,6 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
     c.header("Retry-After", "1");
     throw new ApiError("UNAVAILABLE", "The event could not be recorded; nothing was accepted. Retry the same request (with its event_id)");
   }
+  c.header("Server-Timing", timing.header());
   return c.json({ event_id: accepted.event_id, deliveries: accepted.deliveries, skipped: accepted.skipped }, 202);
 });

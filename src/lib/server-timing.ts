@@ -1,0 +1,21 @@
+/**
+ * Server-Timing for the hot paths: where a request's time went (validation, D1, queue), in the
+ * response header, so a load test or a browser can see it without a profiler. In Workers the
+ * clock advances across I/O, which is what these phases are.
+ */
+export class Timing {
+  private readonly phases: [string, number][] = [];
+
+  async measure<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.phases.push([name, performance.now() - started]);
+    }
+  }
+
+  header(): string {
+    return this.phases.map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`).join(", ");
+  }
+}
