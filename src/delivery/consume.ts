@@ -10,6 +10,7 @@
 import type { Env } from "../env";
 import { attemptDelivery, RevisionCache } from "./attempt";
 import { afterFailure, afterSuccess, lastAttempt } from "./effects";
+import { Timing } from "../lib/server-timing";
 import { enqueueDeliveries } from "./enqueue";
 import { fault } from "./faults";
 import { loadDeliveries, type DeliveryRow } from "./load";
@@ -19,7 +20,8 @@ import { decide } from "./retry-policy";
 import { Signer } from "./sign";
 
 export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>[], env: Env): Promise<void> {
-  const rows = await loadDeliveries(env, [...new Set(batch.map((m) => m.body.delivery_id))]);
+  const clock = new Timing();
+  const rows = await clock.measure("load", () => loadDeliveries(env, [...new Set(batch.map((m) => m.body.delivery_id))]));
   const signer = new Signer();
   const revisions = new RevisionCache(env.SECRET_ENCRYPTION_KEY);
 
@@ -37,7 +39,7 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
     return { row, attempt: msg.body.attempt };
   });
 
-  const results: AttemptResult[] = await Promise.all(
+  const results: AttemptResult[] = await clock.measure("send", () => Promise.all(
     planned.filter((p) => p !== null).map(async ({ row, attempt }): Promise<AttemptResult> => {
       const startedAt = Date.now();
       if (row.webhook_status !== "active") {
@@ -49,10 +51,10 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
       const nextAttemptAt = decision.status === "retrying" ? Date.now() + decision.delayMs : null;
       return { row, attempt, status: decision.status, outcome, startedAt, nextAttemptAt };
     }),
-  );
+  ));
 
   fault("after-send");
-  const won = await recordAttempts(env, results);
+  const won = await clock.measure("record", () => recordAttempts(env, results));
   fault("after-record");
   const mine = results.filter((_, i) => won[i]);
 
@@ -85,6 +87,8 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
         : (row.failure_streak ?? 0) > 0 ? afterSuccess(env, row) : Promise.resolve(),
     );
   }
-  await Promise.all(effects);
+  await clock.measure("effects", () => Promise.all(effects));
+  // One line per batch: where a batch's time went (what `npm run bench` reads to profile).
+  console.log(JSON.stringify({ level: "info", msg: "delivery batch", messages: batch.length, attempts: results.length, timing: clock.header() }));
   fault("before-ack");
 }
