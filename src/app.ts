@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { ApiError, onError } from "./errors";
 import { requireOrganisation, type AppEnv } from "./middleware";
 import { openApiRoutes } from "./openapi/routes";
+import { dashboardRoutes } from "./routes/dashboard";
 import { certificateRoutes } from "./routes/certificate";
 import { checkRoutes } from "./routes/checks";
 import { eventRoutes } from "./routes/events";
@@ -21,6 +22,7 @@ app.use(requestId());
 app.get("/", (c) => c.json({ service: "nafsi-webhooks", docs: "/docs", openapi: "/openapi.json" }));
 
 app.route("/", openApiRoutes);
+app.route("/dashboard", dashboardRoutes);
 app.route("/v1/organisations", organisationRoutes);
 app.route("/v1/events", eventRoutes);
 app.route("/v1/checks", checkRoutes);

@@ -77,6 +77,8 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/", tag: "Meta", summary: "Service index: where the documentation is", auth: "none", ok: { status: 200, description: "Links" }, errors: [] },
   { method: "get", path: "/openapi.json", tag: "Meta", summary: "This OpenAPI 3.1 document", auth: "none", ok: { status: 200, description: "The document" }, errors: [] },
   { method: "get", path: "/docs", tag: "Meta", summary: "The document as a web page", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
+  { method: "get", path: "/dashboard", tag: "Meta", summary: "The dashboard (sign in with an API key)", auth: "none", ok: { status: 200, description: "HTML", contentType: "text/html" }, errors: [] },
+  { method: "get", path: "/dashboard/{file}", tag: "Meta", summary: "The dashboard's script (app.js) and stylesheet (app.css)", auth: "none", ok: { status: 200, description: "JavaScript or CSS", contentType: "text/javascript" }, errors: [404] },
 
   { method: "post", path: "/v1/organisations", tag: "Organisations", summary: "Create an organisation and its first API key (shown once)", auth: "operator", body: named("OrganisationCreate", OrganisationCreate), ok: { status: 201, description: "Created", schema: named("Organisation", OrganisationOut) }, errors: [400, 401, 413, 415] },
   { method: "post", path: "/v1/organisations/{id}/api-keys", tag: "Organisations", summary: "Add an API key (shown once)", auth: "operator", body: named("ApiKeyCreate", ApiKeyCreate), ok: { status: 201, description: "Created", schema: named("ApiKey", ApiKeyOut) }, errors: [400, 401, 404, 413, 415] },
