@@ -61,6 +61,7 @@ async function measure(dev: Dev, auth: Record<string, string>, webhookId: string
     "date range (middle half)": range,
     "status=retrying+range": `status=retrying&${range}`,
     "cursor in the middle": `cursor=${cursorAt(Math.floor(size / 2))}`,
+    "range + cursor in the middle": `${range}&cursor=${cursorAt(Math.floor(size / 2))}`,
     "limit=500": "limit=500",
   };
   const logs: Record<string, { p50: number; p95: number }> = {};
@@ -77,13 +78,32 @@ async function measure(dev: Dev, auth: Record<string, string>, webhookId: string
   return { logs, stats, export: await exportAll(dev, auth, webhookId, size) };
 }
 
-/** Exports the whole log, sampling the memory of workerd every 50 ms while it runs. */
+/**
+ * Exports the whole log, sampling the memory of workerd every 50 ms while it runs, and timing
+ * a logs page every 100 ms meanwhile: the API must keep answering during an export.
+ */
 async function exportAll(dev: Dev, auth: Record<string, string>, webhookId: string, size: number) {
-  const pids = dev.workerdPids();
-  const rssNow = () => pids.reduce((sum, pid) => sum + memoryOf(pid).rss, 0);
+  const seen = new Set<number>();
+  // Looked up on every sample: a workerd that exits and is restarted must not go unnoticed.
+  const rssNow = () =>
+    dev.workerdPids().reduce((sum, pid) => {
+      seen.add(pid);
+      return sum + (memoryOf(pid)?.rss ?? 0);
+    }, 0);
   const before = rssNow();
+  const pidsBefore = seen.size;
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssNow())), 50);
+  let exporting = true;
+  const pageMs: number[] = [];
+  const pinger = (async () => {
+    while (exporting) {
+      const t0 = performance.now();
+      await json(`${dev.url}/v1/webhooks/${webhookId}/logs?status=failed`, { headers: auth });
+      pageMs.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
   const t = performance.now();
   const created = await json(`${dev.url}/v1/webhooks/${webhookId}/logs/export`, { method: "POST", headers: auth });
   let state: any;
@@ -93,6 +113,8 @@ async function exportAll(dev: Dev, auth: Record<string, string>, webhookId: stri
   } while (state.status === "pending" || state.status === "running");
   const seconds = (performance.now() - t) / 1000;
   clearInterval(sampler);
+  exporting = false;
+  await pinger;
   if (state.status !== "done" || state.rows !== size) throw new Error(`export ended ${state.status} with ${state.rows} rows`);
   const res = await fetch(`${dev.url}/v1/exports/${created.id}/download`, { headers: auth });
   const bytes = Number(res.headers.get("Content-Length"));
@@ -105,7 +127,9 @@ async function exportAll(dev: Dev, auth: Record<string, string>, webhookId: stri
     workerdRssBeforeMiB: round(before, 1),
     workerdRssPeakMiB: round(peak, 1),
     workerdPeakOverBeforeMiB: round(peak - before, 1),
-    workerdPids: pids.length,
+    workerdPids: pidsBefore,
+    workerdRestarts: seen.size - pidsBefore,
+    logsPageDuringExport: { p50: round(percentile(pageMs, 50), 1), p95: round(percentile(pageMs, 95), 1), max: round(Math.max(...pageMs), 1) },
   };
   console.log(`  export: ${JSON.stringify(out)}`);
   return out;
@@ -165,6 +189,7 @@ function table(sizes: Record<string, any>): string {
   rows.push(`| export, rows/s | ${keys.map((k) => sizes[k].export.rowsPerSecond).join(" | ")} | ${growth(first.export.rowsPerSecond, last.export.rowsPerSecond)} |`);
   rows.push(`| export, s (MiB of CSV) | ${keys.map((k) => `${sizes[k].export.seconds} (${sizes[k].export.megabytes})`).join(" | ")} | |`);
   rows.push(`| export, workerd RSS peak over before, MiB | ${keys.map((k) => `${sizes[k].export.workerdPeakOverBeforeMiB} (peak ${sizes[k].export.workerdRssPeakMiB})`).join(" | ")} | |`);
+  rows.push(`| logs page while exporting, p50 / p95 ms | ${keys.map((k) => `${sizes[k].export.logsPageDuringExport.p50} / ${sizes[k].export.logsPageDuringExport.p95}`).join(" | ")} | |`);
   rows.push(`| seeding, s | ${keys.map((k) => sizes[k].seedSeconds).join(" | ")} | |`);
   return [head, ...rows].join("\n");
 }

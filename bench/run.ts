@@ -75,14 +75,27 @@ async function main() {
     { figure: `  missing`, unit: "count", service: pick(steady, (x) => x.missing), budget: "0" },
   );
   Object.assign(results, { ingestBare, ingestOne, bare, one, ten, baseOne, baseTen, steady, rows });
-  write(results);
+  write(results, profile([...one, ...ten]));
 }
 
 function cell(s?: Summary) {
   return s ? `${round(s.median, 2)} (${round(s.min, 2)}–${round(s.max, 2)})` : "";
 }
 
-function write(results: Record<string, unknown>) {
+/** Where the time goes: ingest's Server-Timing phases and the consumer's per-batch log lines. */
+function profile(runs: EndToEnd[]): string {
+  const lines = ["", "Profile (end-to-end runs): ingest phases from Server-Timing, consumer from its per-batch log line.", ""];
+  lines.push("| run | ingest d1 p50 / p99 ms | ingest queue p50 / p99 ms | batches | messages per batch | load / send / record / effects ms per batch |", "| --- | --- | --- | --- | --- | --- |");
+  runs.forEach((r, i) => {
+    const p = r.ingestPhases ?? {};
+    const c = r.consumer;
+    const ms = c ? ["load", "send", "record", "effects"].map((k) => round(c.msPerBatch[k] ?? 0)).join(" / ") : "";
+    lines.push(`| ${i + 1} | ${round(p.d1?.p50 ?? NaN)} / ${round(p.d1?.p99 ?? NaN)} | ${round(p.queue?.p50 ?? NaN)} / ${round(p.queue?.p99 ?? NaN)} | ${c?.batches ?? ""} | ${round(c?.messagesPerBatch ?? NaN)} | ${ms} |`);
+  });
+  return lines.join("\n");
+}
+
+function write(results: Record<string, unknown>, extra = "") {
   const dir = join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const md = [
@@ -91,7 +104,7 @@ function write(results: Record<string, unknown>) {
     "| figure | unit | service | baseline | ratio | budget |",
     "| --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) => `| ${r.figure} | ${r.unit} | ${cell(r.service)} | ${cell(r.baseline)} | ${cell(r.ratio)} | ${r.budget ?? ""} |`),
-  ].join("\n");
+  ].join("\n") + extra;
   writeFileSync(join(dir, "latest.json"), JSON.stringify(results, null, 2));
   writeFileSync(join(dir, "latest.md"), md + "\n");
   console.log("\n" + md);

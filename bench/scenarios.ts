@@ -1,4 +1,5 @@
 /** The benchmark's scenarios. Each returns the figures of one run. */
+import { readFileSync, statSync } from "node:fs";
 import { runLoad, type DevServer, type Receiver } from "./lib/processes.ts";
 import { INGEST_HEADERS, eventBody, setupOrganisation } from "./lib/service.ts";
 import { percentile } from "./lib/stats.ts";
@@ -17,6 +18,22 @@ export async function ingestThroughput(url: string, headers: Record<string, stri
   return r;
 }
 
+/** The consumer's own account of its batches (one log line each), from the wrangler log. */
+export function batchProfile(logFile: string, fromByte: number) {
+  const text = readFileSync(logFile, "utf8").slice(fromByte);
+  const batches = [...text.matchAll(/"msg":"delivery batch","messages":(\d+),"attempts":\d+,"timing":"([^"]+)"/g)];
+  const sums: Record<string, number> = {};
+  let messages = 0;
+  for (const [, n, timing] of batches) {
+    messages += Number(n);
+    for (const m of timing!.matchAll(/(\w+);dur=([\d.]+)/g)) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[2]);
+  }
+  const perBatch = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, batches.length)]));
+  return { batches: batches.length, messagesPerBatch: messages / Math.max(1, batches.length), msPerBatch: perBatch };
+}
+
+export const logSize = (logFile: string) => statSync(logFile).size;
+
 export interface EndToEnd {
   deliveriesPerSecond: number;
   p50: number;
@@ -25,6 +42,8 @@ export interface EndToEnd {
   duplicates: number;
   badSignatures: number;
   failedRequests: number;
+  ingestPhases?: Record<string, { mean: number; p50: number; p99: number }>;
+  consumer?: ReturnType<typeof batchProfile>;
 }
 
 let runNo = 0;
@@ -45,8 +64,8 @@ async function drain(receiver: Receiver, prefix: string, expected: number, idleM
   }
 }
 
-async function measure(receiver: Receiver, prefix: string, expected: number, load: Promise<{ started: number; failed: number }>): Promise<EndToEnd> {
-  const { started, failed } = await load;
+async function measure(receiver: Receiver, prefix: string, expected: number, load: Promise<{ started: number; failed: number; phases?: EndToEnd["ingestPhases"] }>): Promise<EndToEnd> {
+  const { started, failed, phases } = await load;
   const s = await drain(receiver, prefix, expected);
   return {
     deliveriesPerSecond: s.unique / ((s.last - started) / 1000),
@@ -56,14 +75,17 @@ async function measure(receiver: Receiver, prefix: string, expected: number, loa
     duplicates: s.duplicates,
     badSignatures: s.badSignatures,
     failedRequests: failed,
+    ingestPhases: phases,
   };
 }
 
 export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events: number, webhooks: number): Promise<EndToEnd> {
   const prefix = nextPrefix();
   const orgId = await setupOrganisation(dev.url, receiver.url, webhooks, true, prefix);
+  const from = logSize(dev.logFile);
   const load = runLoad<{ started: number; failed: number }>({ kind: "closed", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], total: events, connections: 50 });
-  return measure(receiver, prefix, events * webhooks, load);
+  const result = await measure(receiver, prefix, events * webhooks, load);
+  return { ...result, consumer: batchProfile(dev.logFile, from) };
 }
 
 export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, events: number, fanout: number): Promise<EndToEnd> {

@@ -16,6 +16,24 @@ interface Job {
   perSecond?: number;
 }
 
+/** Server-Timing phases of the service's answers (d1, queue), collected per request. */
+const phases = new Map<string, number[]>();
+function collectTiming(header: string | null) {
+  for (const part of (header ?? "").split(",")) {
+    const m = /^\s*([\w-]+);dur=([\d.]+)/.exec(part);
+    if (m) phases.set(m[1]!, [...(phases.get(m[1]!) ?? []), Number(m[2])]);
+  }
+}
+function phaseSummary() {
+  const out: Record<string, { mean: number; p50: number; p99: number }> = {};
+  for (const [name, xs] of phases) {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+    out[name] = { mean: xs.reduce((a, b) => a + b, 0) / xs.length, p50: at(50), p99: at(99) };
+  }
+  return out;
+}
+
 async function closedLoop(job: Job) {
   const total = job.total!;
   let next = 0;
@@ -30,11 +48,12 @@ async function closedLoop(job: Job) {
       });
       if (!res || res.status >= 300) failed++;
       if (res && res.status >= 300 && failed < 3) console.warn(`  ! ${res.status}: ${await res.clone().text()}`);
+      collectTiming(res?.headers.get("server-timing") ?? null);
       await res?.arrayBuffer();
     }
   };
   await Promise.all(Array.from({ length: job.connections ?? 50 }, worker));
-  return { started, ended: Date.now(), sent: total, failed };
+  return { started, ended: Date.now(), sent: total, failed, phases: phaseSummary() };
 }
 
 async function paced(job: Job) {

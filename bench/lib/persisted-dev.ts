@@ -1,10 +1,10 @@
 /**
- * wrangler dev on a state directory that outlives it, for benchmarks that fill D1 between runs
- * (the log benchmark seeds a million attempts with `wrangler d1 execute`, which must not share the
- * database with a running dev server), and the memory of its workerd process from /proc.
+ * The worker in local dev on a state directory that outlives it, for benchmarks that fill D1
+ * between runs (the log benchmark seeds a million attempts with `wrangler d1 execute`, which must
+ * not share the database with a running dev server), and the memory of workerd from /proc.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./processes.ts";
 
@@ -34,44 +34,25 @@ export interface Dev {
   stop(): Promise<void>;
 }
 
+/**
+ * The worker of wrangler.toml, bundled once and not watched: the working tree is shared, and a
+ * file saved by someone else must not reload the worker (and kill an export) in mid-measure.
+ */
 export async function startPersistedDev(state: string, port: number): Promise<Dev> {
-  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  const log = openSync(join(ROOT, "bench/results", `wrangler-${port}.log`), "a");
-  const child = spawn(process.execPath, [WRANGLER, "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", state, "--log-level", "warn"], {
-    cwd: ROOT,
-    stdio: ["ignore", log, log],
-    detached: true,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  process.env.WRANGLER_LOG ??= "warn";
+  process.env.WRANGLER_SEND_METRICS = "false";
+  const { unstable_startWorker } = await import("wrangler");
+  const worker = await unstable_startWorker({
+    config: join(ROOT, "wrangler.toml"),
+    dev: { server: { hostname: "127.0.0.1", port }, persist: state, watch: false, inspector: false },
   });
+  await worker.ready;
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 90_000;
-  for (;;) {
-    try {
-      await (await fetch(`${url}/`)).arrayBuffer();
-      break;
-    } catch {
-      if (Date.now() > until || child.exitCode !== null) throw new Error("wrangler dev did not start; see bench/results/wrangler-*.log");
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  await (await fetch(`${url}/`)).arrayBuffer();
   return {
     url,
-    workerdPids: () => descendants(child.pid!).filter((pid) => comm(pid) === "workerd"),
-    async stop() {
-      const gone = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        return;
-      }
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* gone */
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    },
+    workerdPids: () => descendants(process.pid).filter((pid) => comm(pid) === "workerd"),
+    stop: () => worker.dispose(),
   };
 }
 
@@ -102,9 +83,14 @@ function descendants(root: number): number[] {
   return out;
 }
 
-/** Resident and peak-resident memory (VmRSS, VmHWM) of a process, in MiB. */
-export function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+/** Resident and peak-resident memory (VmRSS, VmHWM) of a process, in MiB; null once it has exited. */
+export function memoryOf(pid: number): { rss: number; hwm: number } | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return null;
+  }
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
   return { rss: kib("VmRSS") / 1024, hwm: kib("VmHWM") / 1024 };
 }

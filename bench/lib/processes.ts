@@ -19,6 +19,7 @@ function run(cmd: string, args: string[]): Promise<void> {
 export interface DevServer {
   url: string;
   pid: number;
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -29,8 +30,9 @@ export async function startDev(opts: { config: string; port: number; vars?: Reco
   const vars = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   // wrangler's output goes to a file: an undrained pipe would block it once the buffer is full.
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  const log = openSync(join(ROOT, "bench/results", `wrangler-${opts.port}.log`), "w");
-  const child = spawn(join(BIN, "wrangler"), ["dev", "--config", opts.config, "--port", String(opts.port), "--persist-to", state, "--log-level", "warn", ...vars], {
+  const logFile = join(ROOT, "bench/results", `wrangler-${opts.port}.log`);
+  const log = openSync(logFile, "w");
+  const child = spawn(join(BIN, "wrangler"), ["dev", "--config", opts.config, "--port", String(opts.port), "--persist-to", state, "--log-level", "log", ...vars], {
     cwd: ROOT,
     stdio: ["ignore", log, log],
     detached: true,
@@ -51,6 +53,7 @@ export async function startDev(opts: { config: string; port: number; vars?: Reco
   return {
     url,
     pid: child.pid!,
+    logFile,
     async stop() {
       try {
         process.kill(-child.pid!, "SIGTERM");

@@ -7,8 +7,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 
 const secret = process.env.BENCH_SECRET ?? "";
-let received: { id: string; latencyMs: number; at: number; path: string }[] = [];
-let badSignatures = 0;
+let received: { id: string; latencyMs: number; at: number; path: string; signed: boolean }[] = [];
 
 const server = createServer((req, res) => {
   if (req.url?.startsWith("/stats")) {
@@ -22,7 +21,7 @@ const server = createServer((req, res) => {
         count: mine.length,
         unique: ids.size,
         duplicates: mine.length - ids.size,
-        badSignatures,
+        badSignatures: mine.filter((r) => !r.signed).length,
         ids: [...ids.keys()],
         latencies: mine.map((r) => r.latencyMs),
         first: mine.reduce((m, r) => Math.min(m, r.at), Infinity),
@@ -33,7 +32,6 @@ const server = createServer((req, res) => {
   }
   if (req.url === "/reset") {
     received = [];
-    badSignatures = 0;
     res.writeHead(200).end("ok");
     return;
   }
@@ -42,21 +40,20 @@ const server = createServer((req, res) => {
   req.on("end", () => {
     const now = Date.now();
     const body = Buffer.concat(chunks);
+    // The baseline consumer does not sign: its requests carry x-bench-id and are not checked.
     const signature = String(req.headers["x-nafsi-signature"] ?? "");
-    if (secret) {
-      const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
-      const given = Buffer.from(signature);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) badSignatures++;
-    }
+    const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
+    const given = Buffer.from(signature);
+    const signed = req.headers["x-bench-id"] !== undefined || (given.length === expected.length && timingSafeEqual(given, expected));
     let sentAt = now;
     try {
       const parsed = JSON.parse(body.toString("utf8")) as { timestamp?: string; sent_at?: number };
       sentAt = parsed.sent_at ?? (Date.parse(parsed.timestamp ?? "") || now);
     } catch {
-      badSignatures++;
+      /* not JSON: counted by its latency as 0 */
     }
     const id = String(req.headers["x-delivery-id"] ?? req.headers["x-bench-id"] ?? "");
-    received.push({ id, latencyMs: now - sentAt, at: now, path: req.url ?? "/" });
+    received.push({ id, latencyMs: now - sentAt, at: now, path: req.url ?? "/", signed });
     res.writeHead(200).end("ok");
   });
 });
