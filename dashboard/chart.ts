@@ -10,8 +10,11 @@ const GREEN = "#1a7f37";
 const RED = "#cf222e";
 const BLUE = "#0969da";
 
-export function deliveryChart(host: HTMLElement, points: TimeseriesPoint[], signal: AbortSignal): void {
-  const xs = points.map((p) => Date.parse(p.t) / 1000);
+export function deliveryChart(host: HTMLElement, points: TimeseriesPoint[], bucketMs: number, signal: AbortSignal): void {
+  // Each period is drawn at its middle, its two bars either side; the axis spans whole periods.
+  const starts = points.map((p) => Date.parse(p.t) / 1000);
+  const xs = starts.map((t) => t + bucketMs / 2000);
+  const span: [number, number] = [starts[0] ?? 0, (starts[starts.length - 1] ?? 0) + bucketMs / 1000];
   const bars = uPlot.paths.bars!;
   const size = (): { width: number; height: number } => ({ width: Math.max(280, host.clientWidth), height: host.clientWidth < 500 ? 220 : 280 });
   const chart = new uPlot(
@@ -20,7 +23,7 @@ export function deliveryChart(host: HTMLElement, points: TimeseriesPoint[], sign
       cursor: { points: { show: false } },
       legend: { live: true },
       scales: {
-        x: { time: true },
+        x: { time: true, range: () => span },
         n: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] },
         ms: { range: (_u, _min, max) => [0, Math.max(10, Math.ceil((max ?? 0) * 1.1))] },
       },

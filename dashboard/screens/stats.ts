@@ -9,6 +9,7 @@ import { ms, percent, when } from "../format";
 import { title, type Screen } from "../screen";
 import type { Stats, TimeseriesPoint, Webhook } from "../types";
 
+const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const RANGES = {
   minute: "Last hour, by minute",
   hour: "Last 24 hours, by hour",
@@ -35,7 +36,7 @@ export async function statsScreen({ main, signal }: Screen, id: string): Promise
     chartScope.abort();
     chartScope = new AbortController();
     replace(chartHost);
-    deliveryChart(chartHost, data, chartScope.signal);
+    deliveryChart(chartHost, data, BUCKET_MS[bucket], chartScope.signal);
     const withData = data.filter((p) => p.success + p.failed > 0);
     replace(
       table,

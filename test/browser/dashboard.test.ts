@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, makeCaPem, openBrowser, startReceiver, startService, type Browsing, type Service } from "./harness";
+import { fitsPhone, keyboardWalk } from "./checks";
+import { call, inPage, makeCaPem, openBrowser, startReceiver, startService, type Browsing, type Service } from "./harness";
 
 let service: Service;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -49,7 +50,7 @@ describe("the dashboard", () => {
     await page.getByLabel("API key").fill(org.api_key);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Webhooks", level: 1 }).waitFor();
-    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([1, 0, ""]);
+    expect(await inPage(page, "[sessionStorage.length, localStorage.length, document.cookie]")).toEqual([1, 0, ""]);
     await page.getByText("No webhooks yet").waitFor();
     await b.shot("02-list-empty");
   });
@@ -77,7 +78,7 @@ describe("the dashboard", () => {
     const urlError = page.locator(".field:has(input[name=url]) .field-error");
     await expect.poll(() => urlError.textContent()).toMatch(/https/);
     expect(await page.getByLabel("Webhook URL").getAttribute("aria-invalid")).toBe("true");
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("url");
+    expect(await inPage(page, "document.activeElement?.getAttribute('name')")).toBe("url");
     await b.shot("04-create-field-error");
 
     await page.getByLabel("Webhook URL").fill(`${receiver.url}/hooks/ok`);
@@ -266,49 +267,15 @@ describe("the dashboard", () => {
     expect(stored).toMatchObject({ name: "Production Webhook", type: "event_notification", events_count: 6, status: "active" });
   });
 
-  it("is usable by keyboard: row actions reachable, the delete question safe by default", async () => {
-    const { page } = b;
-    await page.getByRole("link", { name: "Webhooks", exact: true }).click();
-    await heading("Webhooks");
-    const reached = new Set<string>();
-    for (let i = 0; i < 25; i++) {
-      await page.keyboard.press("Tab");
-      reached.add((await page.evaluate(() => document.activeElement?.textContent?.trim())) ?? "");
-    }
-    for (const action of ["Create Webhook", "Edit", "Test", "Pause", "Delete", "View Logs", "Statistics"]) expect(reached, action).toContain(action);
+  it("is usable by keyboard: row actions reachable, the delete question safe by default", () => keyboardWalk(b, row(), "Production Webhook"));
 
-    await row().getByRole("button", { name: /^Delete/ }).focus();
-    await page.keyboard.press("Enter");
-    const dialog = page.getByRole("dialog", { name: "Delete Production Webhook?" });
-    await dialog.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
-    await page.keyboard.press("Escape");
-    await dialog.waitFor({ state: "detached" });
-    // Focus goes back to the button that opened it.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Delete Production Webhook");
-    expect(await row().count()).toBe(1);
-  });
-
-  it("fits a phone's width", async () => {
-    const { page } = b;
-    await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    for (const [hash, name, title] of [
+  it("fits a phone's width", () =>
+    fitsPhone(b, [
       ["#/", "16-phone-list", "Webhooks"],
       [`#/webhooks/${webhookId}/logs`, "17-phone-logs", "Delivery logs: Production Webhook"],
       [`#/webhooks/${webhookId}/stats`, "18-phone-stats", "Statistics: Production Webhook"],
       ["#/new", "19-phone-create", "Create Webhook"],
-    ] as const) {
-      await page.evaluate((h) => (location.hash = h), hash);
-      await heading(title);
-      if (name === "18-phone-stats") await page.locator(".chart canvas").waitFor();
-      expect(await overflow(), name).toBeLessThanOrEqual(0);
-      await b.shot(name);
-    }
-    await page.getByRole("button", { name: "Cancel" }).click();
-    await heading("Webhooks");
-    await page.setViewportSize({ width: 1280, height: 860 });
-  });
+    ]));
 
   it("deletes after a confirmation that says it cannot be undone", async () => {
     const { page } = b;
@@ -327,6 +294,6 @@ describe("the dashboard", () => {
     const { page } = b;
     await page.getByRole("button", { name: "Sign out" }).click();
     await heading("Sign in");
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await inPage(page, "sessionStorage.length")).toBe(0);
   });
 });

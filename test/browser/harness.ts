@@ -4,7 +4,7 @@
  * Debian's Chromium driven by playwright-core, failing on any console error or page error.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -148,9 +148,8 @@ export async function openBrowser(): Promise<Browsing> {
   };
 }
 
-export function writeTemp(name: string, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "nafsi-upload-"));
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
+/**
+ * Evaluates an expression in the page. A string, not a function: the page's globals (document,
+ * location) are not this program's, which is type-checked with the Workers' types.
+ */
+export const inPage = <T = unknown>(page: Page, expression: string) => page.evaluate(expression) as Promise<T>;
