@@ -51,7 +51,8 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): ApiError {
   for (const issue of issues) {
     const base = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) details.push({ path: base ? `${base}.${key}` : key, message: "unknown field" });
+      // An empty key would make an empty path, which names nothing: it is shown quoted.
+      for (const key of issue.keys.map((k) => (k === "" ? '""' : k))) details.push({ path: base ? `${base}.${key}` : key, message: "unknown field" });
     } else {
       details.push({ path: base || "(body)", message: issue.message });
     }
