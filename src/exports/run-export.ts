@@ -36,6 +36,9 @@ export async function runExport(env: Env, exportId: string, partBytes = MIN_PART
       rows += page.rows.length;
       after = page.next;
       if (writer.partsUploaded > partsBefore) await reportProgress(env.DB, job, rows);
+      // Let other requests in between pages. Locally D1 runs on the worker's own thread and its
+      // answers never leave the event loop idle: without this an export froze the whole API.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     } while (after);
     await writer.complete();
   } catch (err) {
