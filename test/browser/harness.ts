@@ -35,7 +35,7 @@ export interface Received {
   body: string;
 }
 
-/** A plain HTTP receiver on 127.0.0.1: 200 to everything, and a record of what came. */
+/** A plain HTTP receiver on 127.0.0.1 that records what came: 500 to workflow.created events, 200 to the rest. */
 export async function startReceiver(): Promise<{ url: string; received: Received[]; close(): void }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
@@ -43,7 +43,8 @@ export async function startReceiver(): Promise<{ url: string; received: Received
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
       received.push({ path: req.url ?? "", headers: req.headers, body });
-      res.writeHead(200, { "Content-Type": "application/json" }).end('{"received":true}');
+      const fail = req.headers["x-nafsi-event"] === "workflow.created";
+      res.writeHead(fail ? 500 : 200, { "Content-Type": "application/json" }).end(fail ? '{"error":"Database connection failed","retry":true}' : '{"received":true}');
     });
   });
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
