@@ -1,12 +1,12 @@
 import { sweepOverdue } from "./delivery/sweep";
 import type { Env } from "./env";
-import { purgeExpiredExports, purgeOldAttempts } from "./maintenance/retention";
+import { purgeExpiredExports, purgeOldAttempts, purgeOldDeliveries } from "./maintenance/retention";
 
 /** What the cron trigger (and the local clock) runs: re-enqueue what fell out of the queue, purge old logs and exports. */
 export async function runMaintenance(env: Env): Promise<void> {
   const swept = await sweepOverdue(env);
   if (swept > 0) console.log(JSON.stringify({ level: "info", msg: "re-enqueued overdue deliveries", count: swept }));
-  const purged = await purgeOldAttempts(env);
+  const purged = (await purgeOldAttempts(env)) + (await purgeOldDeliveries(env));
   const expired = await purgeExpiredExports(env);
   if (purged + expired > 0) console.log(JSON.stringify({ level: "info", msg: "purged by retention", attempts: purged, exports: expired }));
 }

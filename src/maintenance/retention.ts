@@ -43,6 +43,34 @@ export async function purgeOldAttempts(env: Env, now = Date.now(), chunk = PURGE
   return purged;
 }
 
+/**
+ * Finished deliveries go with the logs' retention, then the events none of whose deliveries is
+ * left. An event is the idempotency record of its event_id, so a retry with the same id is
+ * recognised for LOG_RETENTION_DAYS; pending deliveries (and their events) are never purged.
+ */
+export async function purgeOldDeliveries(env: Env, now = Date.now(), chunk = PURGE_CHUNK, maxChunks = PURGE_MAX_CHUNKS): Promise<number> {
+  const cutoff = now - logRetentionMs(env);
+  let purged = 0;
+  for (let i = 0; i < maxChunks; i++) {
+    const [deliveries, events] = await env.DB.batch([
+      env.DB.prepare(
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries INDEXED BY deliveries_finished WHERE status <> 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?)",
+      ).bind(cutoff, chunk),
+      env.DB.prepare(
+        `DELETE FROM events WHERE rowid IN (
+           SELECT e.rowid FROM events e INDEXED BY events_created
+            WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.organisation_id = e.organisation_id AND d.event_id = e.id)
+            ORDER BY e.created_at LIMIT ?)`,
+      ).bind(cutoff, chunk),
+    ]);
+    const changed = deliveries!.meta.changes + events!.meta.changes;
+    purged += changed;
+    if (deliveries!.meta.changes < chunk && events!.meta.changes < chunk) break;
+    if (changed === 0) break;
+  }
+  return purged;
+}
+
 const EXPORT_BATCH = 100;
 
 /** Deletes expired exports, their files first so that no file outlives its row. */

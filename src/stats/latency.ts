@@ -1,7 +1,8 @@
 /**
  * Median response time from the per-webhook histogram (migrations: latency_bounds). Buckets are
  * about 1.25x apart, and the estimate is the geometric middle of the bucket that holds the
- * median, so it is within about 12% of the true median (exact above the top bound: none).
+ * median: at most 1 ms off below 10 ms, within 16.7% from 6 to 60 ms, 15.5% from 60 ms to 30 s
+ * and 22.5% from 30 to 60 s (test/stats.test.ts checks every millisecond up to 60 s).
  */
 export const LATENCY_BOUNDS_MS = [
   1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400, 500, 600, 800,
