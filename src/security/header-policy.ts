@@ -40,7 +40,8 @@ export function isCredentialHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return (
     lower === "authorization" || lower === "proxy-authorization" || lower === "cookie" ||
-    /(^|[-_])(key|token|secret|password|signature)$/.test(lower) || lower.endsWith("apikey")
+    /(^|[-_])(key|token|secret|password|passwd|passphrase|signature|auth|authorization|authentication|credentials?)$/.test(lower) ||
+    lower.endsWith("apikey")
   );
 }
 
