@@ -34,6 +34,9 @@ const SECRETS = {
   apiKeyHeader: rand(28),
   authToken: rand(30),
   sessionToken: rand(26),
+  xAuthorization: rand(30),
+  authentication: rand(30),
+  xAuth: rand(30),
   rotatedToken: rand(30),
   refusedSecret: `refused_${rand(24)}`,
 };
@@ -113,6 +116,10 @@ describe("secrets in responses, logs, D1 and R2", () => {
       { name: "X-Api-Key", value: SECRETS.apiKeyHeader },
       { name: "X-Auth-Token", value: SECRETS.authToken },
       { name: "X-Session-Token", value: SECRETS.sessionToken },
+      // Credentials under other names that APIs use.
+      { name: "X-Authorization", value: `Bearer ${SECRETS.xAuthorization}` },
+      { name: "Authentication", value: `Basic ${SECRETS.authentication}` },
+      { name: "X-Auth", value: SECRETS.xAuth },
       { name: "X-Custom-Header", value: "MyValue" },
     ];
     const event = { type: "event_notification", events: ["verification.completed", "units.depleted"], headers: credentialHeaders };
