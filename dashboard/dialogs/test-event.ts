@@ -11,7 +11,7 @@ import { modal } from "./modal";
 const CHECK_EVENT = "verification.check";
 
 export function describeResult(r: TestResult): { ok: boolean; headline: string; detail: string | null } {
-  const seconds = Math.round((r.response_time_ms ?? 0) / 1000);
+  const seconds = Number(((r.response_time_ms ?? 0) / 1000).toFixed(1));
   switch (r.result) {
     case "success":
       return { ok: true, headline: `✅ Success (${r.response_time_ms ?? "?"}ms) - Webhook endpoint responded correctly`, detail: null };

@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fitsPhone, keyboardWalk } from "./checks";
-import { call, inPage, makeCaPem, openBrowser, startReceiver, startService, type Browsing, type Service } from "./harness";
+import { call, inPage, makeCaPem, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
 
 let service: Service;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: Receiver;
 let b: Browsing;
 let org: { id: number; api_key: string };
 let webhookId = "";

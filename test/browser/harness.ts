@@ -4,7 +4,7 @@
  * Debian's Chromium driven by playwright-core, failing on any console error or page error.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -35,21 +35,50 @@ export interface Received {
   body: string;
 }
 
-/** A plain HTTP receiver on 127.0.0.1 that records what came: 500 to workflow.created events, 200 to the rest. */
-export async function startReceiver(): Promise<{ url: string; received: Received[]; close(): void }> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
+type Handler = Parameters<typeof createServer>[1] & {};
+
+/**
+ * What the receiver answers: nothing to a path ending in /hang; else 500 to workflow.created
+ * events and 200 to the rest, with a body that also passes a verification check.
+ */
+function answer(received: Received[]): Handler {
+  return (req, res) => {
     let body = "";
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
-      received.push({ path: req.url ?? "", headers: req.headers, body });
-      const fail = req.headers["x-nafsi-event"] === "workflow.created";
-      res.writeHead(fail ? 500 : 200, { "Content-Type": "application/json" }).end(fail ? '{"error":"Database connection failed","retry":true}' : '{"received":true}');
+      const path = req.url ?? "";
+      received.push({ path, headers: req.headers, body });
+      if (path.endsWith("/hang")) return;
+      const status = req.headers["x-nafsi-event"] === "workflow.created" ? 500 : 200;
+      const json = status < 300 ? { received: true, success: true, score: 0.92 } : { error: "Database connection failed", retry: true };
+      res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(json));
     });
-  });
+  };
+}
+
+export interface Receiver {
+  url: string;
+  received: Received[];
+  close(): void;
+}
+
+async function listen(server: Server, received: Received[]): Promise<Receiver> {
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close() {
+      server.closeAllConnections(); // the ones left hanging on purpose too
+      server.close();
+    },
+  };
+}
+
+/** A plain HTTP receiver on 127.0.0.1 that records what came. */
+export function startReceiver(): Promise<Receiver> {
+  const received: Received[] = [];
+  return listen(createServer(answer(received)), received);
 }
 
 /** A CA certificate made as the product document says ("Generate a Self-Signed Certificate"), valid 365 days. */
@@ -67,28 +96,42 @@ export interface Service {
   stop(): void;
 }
 
-export async function startService(): Promise<Service> {
+export async function startService(vars: Record<string, string> = {}): Promise<Service> {
   const state = mkdtempSync(join(tmpdir(), "nafsi-dashboard-"));
   applyMigrations(state);
   mkdirSync(join(ROOT, "test-results"), { recursive: true });
-  const dev = await startDev(state, await freePort(), {}, join(ROOT, "test-results", "dashboard-wrangler.log"));
-  // The port opens before the worker is ready: wait for an answer.
+  // A port free a moment ago can be taken by the time workerd binds it (others run servers on
+  // this machine too): then wrangler says so and exits, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const log = join(ROOT, "test-results", `dashboard-wrangler-${port}.log`);
+    const dev = await startDev(state, port, vars, log);
+    if (await ready(dev, log)) {
+      return {
+        url: dev.url,
+        dev,
+        state,
+        stop() {
+          dev.killHard();
+          rmSync(state, { recursive: true, force: true });
+        },
+      };
+    }
+    dev.killHard();
+    if (attempt === 3) throw new Error(`wrangler dev did not start; see ${log}`);
+  }
+}
+
+/** Ready when our wrangler says so and answers: an open port alone may be someone else's server. */
+async function ready(dev: Dev, log: string): Promise<boolean> {
   const until = Date.now() + 60_000;
-  for (;;) {
-    const ok = await fetch(`${dev.url}/`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > until) throw new Error("wrangler dev did not answer");
+  while (Date.now() < until && dev.process.exitCode === null) {
+    const said = existsSync(log) ? readFileSync(log, "utf8") : "";
+    if (/Address already in use/.test(said)) return false;
+    if (/Ready on/.test(said) && (await fetch(`${dev.url}/`).then((r) => r.ok, () => false))) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
-  return {
-    url: dev.url,
-    dev,
-    state,
-    stop() {
-      dev.killHard();
-      rmSync(state, { recursive: true, force: true });
-    },
-  };
+  return false;
 }
 
 export async function call(url: string, method: string, token: string, body?: unknown): Promise<any> {

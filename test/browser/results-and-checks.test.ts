@@ -1,0 +1,116 @@
+/**
+ * The dashboard's test dialog words each result as the product document does (failed with the
+ * status, timeout), and a Verification Check webhook is created with its criteria, the criteria
+ * step showing the errors of its own fields. (A TLS failure cannot be shown here: under wrangler
+ * dev the runtime reports it to the worker as "internal error"; dashboard/words.test.ts checks
+ * its wording.)
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
+
+let service: Service;
+let receiver: Receiver;
+let b: Browsing;
+let org: { id: number; api_key: string };
+
+const webhook = (name: string, url: string) =>
+  call(`${service.url}/v1/webhooks`, "POST", org.api_key, { type: "event_notification", name, url, events: ["verification.completed", "workflow.created"] });
+
+beforeAll(async () => {
+  // A short delivery timeout, so that the timeout result takes seconds, not the product's 30.
+  [service, receiver] = await Promise.all([startService({ DELIVERY_TIMEOUT_MS: "1500" }), startReceiver()]);
+  org = await call(`${service.url}/v1/organisations`, "POST", "dev-admin-token", { name: "Checks Ltd", notification_email: "ops@checks.test" });
+  await webhook("Slow endpoint", `${receiver.url}/hooks/hang`);
+  await webhook("Failing endpoint", `${receiver.url}/hooks/ok`);
+  b = await openBrowser();
+  await b.page.goto(`${service.url}/dashboard`);
+  await b.page.getByLabel("API key").fill(org.api_key);
+  await b.page.getByRole("button", { name: "Sign in" }).click();
+  await b.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+});
+
+afterAll(async () => {
+  await b?.browser.close();
+  receiver?.close();
+  service?.stop();
+});
+
+afterEach(() => {
+  expect(b.problems).toEqual([]);
+});
+
+describe("test results", () => {
+  it.each([
+    ["Failing endpoint", "workflow.created", /^❌ Failed \(HTTP 500\) - Server error$/, "21-test-failed"],
+    ["Slow endpoint", "verification.completed", /^⏱️ Timeout \(1\.\ds\) - Endpoint too slow$/, "22-test-timeout"],
+  ])("%s, sent %s: the document's words", async (name, event, words, shot) => {
+    const { page } = b;
+    await page.getByRole("button", { name: `Test ${name}` }).click();
+    const dialog = page.getByRole("dialog", { name: `Test ${name}` });
+    await dialog.getByLabel("Event type").selectOption(event);
+    await dialog.getByRole("button", { name: "Send Test Event" }).click();
+    const result = dialog.locator(".result");
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(words);
+    await b.shot(shot);
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.waitFor({ state: "detached" });
+  });
+});
+
+describe("a Verification Check webhook", () => {
+  it("is created with its criteria; the criteria step shows the errors of its own fields", async () => {
+    const { page } = b;
+    await page.getByRole("link", { name: "Create Webhook" }).first().click();
+    await page.getByLabel("Verification Check").check();
+    await page.getByLabel("Name", { exact: true }).fill("Liveness check");
+    await page.getByLabel("Webhook URL").fill(`${receiver.url}/hooks/check`);
+    for (const step of ["Step 1", "Step 2", "Step 3"]) {
+      await page.getByRole("heading", { name: new RegExp(step) }).waitFor();
+      await page.getByRole("button", { name: "Next" }).click();
+    }
+    await page.getByText("Event subscription applies to Event Notification webhooks only").waitFor();
+    await page.getByRole("button", { name: "Next" }).click();
+
+    await page.getByRole("heading", { name: "Step 5: Verification Criteria" }).waitFor();
+    expect(await page.getByRole("switch", { name: "Require Success Field" }).isChecked()).toBe(true);
+    expect(await page.getByLabel("Minimum Threshold").inputValue()).toBe("0.85");
+    await page.getByRole("switch", { name: "Require Score Field" }).uncheck();
+    await page.getByLabel("Minimum Threshold").fill("1.5");
+    await page.getByLabel("Request Schema (optional)").fill("{not json");
+    // The number field's own limit (0 to 1) keeps the person on the step.
+    await page.getByRole("button", { name: "Next" }).click();
+    expect(await page.getByLabel("Minimum Threshold").evaluate((e) => (e as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
+    expect(await page.getByRole("heading", { name: "Step 5: Verification Criteria" }).count()).toBe(1);
+
+    await page.getByLabel("Minimum Threshold").fill("0.9");
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("button", { name: "Create Webhook" }).click();
+    // The schema box is not JSON: said next to it, before anything is sent.
+    await page.getByRole("heading", { name: "Step 5: Verification Criteria" }).waitFor();
+    expect(await page.locator(".field:has([data-path='criteria.request_schema']) .field-error").textContent()).toMatch(/must be JSON/);
+    await b.shot("23-create-criteria-error");
+    await page.getByLabel("Request Schema (optional)").fill('{"type": "object", "required": ["verification_id"]}');
+    await page.getByLabel("Response Schema (optional)").fill('{"type": "object", "required": ["success", "score"]}');
+    await page.getByRole("button", { name: "Next" }).click();
+    expect(await page.locator("dl.review").textContent()).toMatch(/score field not required, minimum 0\.9.*request schema set, response schema set/);
+    await page.getByRole("button", { name: "Create Webhook" }).click();
+    await page.getByText("“Liveness check” was created").waitFor();
+
+    const list = await call(`${service.url}/v1/webhooks?type=verification_check`, "GET", org.api_key);
+    expect(list.data).toHaveLength(1);
+    expect(list.data[0]).toMatchObject({
+      events: [],
+      criteria: { require_success: true, require_score: false, min_score: 0.9, request_schema: { required: ["verification_id"] }, response_schema: { required: ["success", "score"] } },
+    });
+    const row = page.locator(`tr[data-webhook="${list.data[0].id}"]`);
+    expect(await row.textContent()).toMatch(/Liveness check.*Verification Check.*—.*Inactive/);
+
+    await row.getByRole("button", { name: /^Test/ }).click();
+    const dialog = page.getByRole("dialog", { name: "Test Liveness check" });
+    expect(await dialog.getByLabel("Event type").locator("option").allTextContents()).toEqual(["verification.check (a sample verification check)"]);
+    await dialog.getByRole("button", { name: "Send Test Event" }).click();
+    await dialog.getByText(/✅ Success/).waitFor();
+    await b.shot("24-test-check");
+  });
+});
