@@ -35,8 +35,8 @@ export function showFieldErrors(root: ParentNode, errors: FieldError[]): FieldEr
     if (!control) return unplaced.push(error);
     const id = `err-${i}-${error.path.replace(/\W/g, "-")}`;
     const message = h("p", { class: "field-error", id }, error.message);
-    // After the control's own wrapper, so that the message sits under what it is about.
-    (control.closest(".field, .check, .header-row, fieldset") ?? control).append(message);
+    // At the end of the control's wrapper, under what it is about (a header row: under the row).
+    (control.closest(".header-row") ?? control.closest(".field, .check, fieldset") ?? control).append(message);
     control.setAttribute("aria-invalid", "true");
     control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), id].filter(Boolean).join(" "));
   });

@@ -69,8 +69,10 @@ export async function editScreen(screen: Screen, id: string, message?: Child): P
       await api("PATCH", `/v1/webhooks/${id}`, body);
       if (s.pem.trim()) await api("PUT", `/v1/webhooks/${id}/certificate`, { pem: s.pem });
     } catch (err) {
-      failed(err);
-      if (err instanceof ApiFailure) showFieldErrors(form, err.details);
+      const unplaced = err instanceof ApiFailure ? showFieldErrors(form, err.details) : [];
+      if (err instanceof ApiFailure && err.details.length > 0 && unplaced.length === 0) {
+        replace(messages, notice("error", "Some fields need fixing: see the messages next to them."));
+      } else failed(err);
       firstInvalid(form)?.focus();
       return;
     }

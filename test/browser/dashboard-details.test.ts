@@ -1,9 +1,10 @@
 /**
- * The dashboard's test dialog words each result as the product document does (failed with the
- * status, timeout), and a Verification Check webhook is created with its criteria, the criteria
- * step showing the errors of its own fields. (A TLS failure cannot be shown here: under wrangler
- * dev the runtime reports it to the worker as "internal error"; dashboard/words.test.ts checks
- * its wording.)
+ * More of the dashboard: the test dialog words each result as the product document does (failed
+ * with the status, timeout); a Verification Check webhook is created with its criteria, the
+ * criteria step showing the errors of its own fields; the edit screen shows the API's field
+ * errors by their fields; the logs page through more than a page. (A TLS failure cannot be shown
+ * here: under wrangler dev the runtime reports it to the worker as "internal error";
+ * dashboard/words.test.ts checks its wording.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
@@ -112,5 +113,58 @@ describe("a Verification Check webhook", () => {
     await dialog.getByRole("button", { name: "Send Test Event" }).click();
     await dialog.getByText(/✅ Success/).waitFor();
     await b.shot("24-test-check");
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.waitFor({ state: "detached" });
+  });
+});
+
+describe("editing", () => {
+  it("shows the API's field errors next to the fields, and saves once they are fixed", async () => {
+    const { page } = b;
+    await page.getByRole("link", { name: "Webhooks", exact: true }).click();
+    await page.getByRole("link", { name: "Edit Failing endpoint" }).click();
+    await page.getByRole("heading", { level: 1, name: "Edit Failing endpoint" }).waitFor();
+    await page.getByRole("button", { name: "Add header" }).click();
+    await page.getByLabel("Header 1 name").fill("Bad Header");
+    await page.getByLabel("Header 1 value").fill("x");
+    await page.getByLabel("Webhook URL").fill("ftp://files.example.com/hook");
+    await b.expectingErrors(/status of 400/, async () => {
+      await page.getByRole("button", { name: "Update Webhook" }).click();
+      await page.locator(".field-error").first().waitFor();
+    });
+    expect(await page.locator(".header-row .field-error").textContent()).toMatch(/HTTP token/);
+    expect(await page.locator(".field:has(input[name=url]) .field-error").textContent()).toBeTruthy();
+    await b.shot("25-edit-field-errors");
+
+    await page.getByLabel("Header 1 name").fill("X-Request-Source");
+    await page.getByLabel("Webhook URL").fill(`${receiver.url}/hooks/ok`);
+    await page.getByRole("button", { name: "Update Webhook" }).click();
+    await page.getByText("The webhook was updated.").waitFor();
+    expect(await page.locator(".field-error").count()).toBe(0);
+  });
+});
+
+describe("the logs", () => {
+  it("page through more than 50 attempts, older and back to newer", async () => {
+    const { page } = b;
+    const list = await call(`${service.url}/v1/webhooks`, "GET", org.api_key);
+    const failing = list.data.find((w: { name: string }) => w.name === "Failing endpoint");
+    await call(`${service.url}/v1/webhooks/${failing.id}/activate`, "POST", org.api_key);
+    const before = receiver.received.length;
+    for (let i = 0; i < 55; i++) await call(`${service.url}/v1/events`, "POST", "dev-ingest-token", { event: "verification.completed", organisation_id: org.id, data: { verification_id: `ver_${i}`, workflow_id: "wf_abc123", status: "success" } });
+    await expect.poll(() => receiver.received.length - before, { timeout: 30_000 }).toBe(55);
+
+    await page.evaluate(`location.hash = "#/webhooks/${failing.id}/logs"`);
+    const rows = page.locator("table.logs tbody tr");
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.getByRole("button", { name: "Older →" }).click();
+    await page.getByText("Page 2").waitFor();
+    // 55 deliveries and the one test event of the first test.
+    expect(await rows.count()).toBe(6);
+    expect(await page.getByRole("button", { name: "Older →" }).count()).toBe(0);
+    expect(await rows.last().textContent()).toMatch(/workflow\.created.*test.*Failed.*500/);
+    await page.getByRole("button", { name: "← Newer" }).click();
+    await page.getByText("Page 1").waitFor();
+    expect(await rows.count()).toBe(50);
   });
 });
