@@ -9,7 +9,7 @@ const TYPE_HINT: Record<WebhookType, string> = {
   verification_check: "Custom verification checks that call your external service.",
 };
 
-function typeChoice(s: FormState, onTypeChange: () => void): HTMLElement {
+function typeChoice(s: FormState): HTMLElement {
   return h(
     "fieldset",
     { class: "choices", "data-path": "type" },
@@ -25,7 +25,7 @@ function typeChoice(s: FormState, onTypeChange: () => void): HTMLElement {
           value: type,
           checked: s.type === type,
           "aria-describedby": `type-${type}-hint`,
-          on: { change: () => ((s.type = type), onTypeChange()) },
+          on: { change: () => (s.type = type) },
         }),
         h("label", { for: `type-${type}` }, TYPE_LABEL[type]),
         h("p", { class: "hint", id: `type-${type}-hint` }, TYPE_HINT[type]),
@@ -34,14 +34,14 @@ function typeChoice(s: FormState, onTypeChange: () => void): HTMLElement {
   );
 }
 
-export function basicSection(s: FormState, mode: "create" | "edit", onTypeChange: () => void = () => {}): HTMLElement {
+export function basicSection(s: FormState, mode: "create" | "edit"): HTMLElement {
   const text = (key: "name" | "url", props: Record<string, unknown>) =>
     h("input", { ...props, name: key, value: s[key], "data-path": key, on: { input: (e) => (s[key] = (e.target as HTMLInputElement).value) } });
   return h(
     "div",
     { class: "section" },
     mode === "create"
-      ? typeChoice(s, onTypeChange)
+      ? typeChoice(s)
       : h("div", { class: "field" }, h("span", { class: "label" }, "Webhook Type"), h("p", { class: "fixed" }, TYPE_LABEL[s.type], h("span", { class: "muted" }, " (cannot be changed)"))),
     field("Name", text("name", { type: "text", required: true, maxlength: "200", placeholder: "Production Webhook" }), 'A descriptive name, e.g. "Production Webhook".'),
     field(

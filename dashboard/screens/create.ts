@@ -112,7 +112,8 @@ export async function createScreen({ main, signal }: Screen): Promise<void> {
 
   async function section(): Promise<HTMLElement> {
     switch (step) {
-      case 0: return basicSection(s, "create", () => void draw(false));
+      // Once saved (to validate the certificate), the type is fixed, as for any webhook.
+      case 0: return basicSection(s, savedId ? "edit" : "create");
       case 1: {
         const note = savedId ? notice("info", "This webhook was saved as Inactive so that the certificate could be tried against its URL. Finish the steps to complete it; Cancel deletes it.") : null;
         return h("div", null, certificateSection(s, { validate: validateCertificate, note }), h("h3", null, "Webhook Secret"), secretSection(s, null));

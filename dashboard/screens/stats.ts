@@ -6,7 +6,7 @@ import { api } from "../api";
 import { deliveryChart } from "../chart";
 import { field, h, replace } from "../dom";
 import { ms, percent, when } from "../format";
-import { title, type Screen } from "../screen";
+import { notice, title, type Screen } from "../screen";
 import type { Stats, TimeseriesPoint, Webhook } from "../types";
 
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -31,7 +31,13 @@ export async function statsScreen({ main, signal }: Screen, id: string): Promise
   signal.addEventListener("abort", () => chartScope.abort());
 
   async function drawChart(bucket: Bucket) {
-    const { data } = await api<{ data: TimeseriesPoint[] }>("GET", `/v1/webhooks/${id}/stats/timeseries?bucket=${bucket}`);
+    let data: TimeseriesPoint[];
+    try {
+      data = (await api<{ data: TimeseriesPoint[] }>("GET", `/v1/webhooks/${id}/stats/timeseries?bucket=${bucket}`)).data;
+    } catch (err) {
+      replace(chartHost, notice("error", `The chart could not be loaded: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
     if (signal.aborted) return;
     chartScope.abort();
     chartScope = new AbortController();
