@@ -58,7 +58,7 @@ export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppE
     const tooLarge = () => bodyError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxBytes} bytes`);
     const declared = Number(c.req.header("Content-Length") ?? "NaN");
     if (declared > maxBytes) throw tooLarge();
-    const { bytes, tooLarge: over } = await readLimited(c.req.raw.body, maxBytes);
+    const { bytes, tooLarge: over } = await readLimited(c.req.raw.body, maxBytes, Number.isNaN(declared) ? undefined : declared);
     if (over) throw tooLarge();
     const text = new TextDecoder().decode(bytes);
     const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim();

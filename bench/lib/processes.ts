@@ -24,7 +24,7 @@ export interface DevServer {
 }
 
 /** wrangler dev on a fresh persisted state, migrations applied when the config has D1. */
-export async function startDev(opts: { config: string; port: number; vars?: Record<string, string>; migrate?: boolean }): Promise<DevServer> {
+export async function startDev(opts: { config: string; port: number; vars?: Record<string, string>; migrate?: boolean; extraArgs?: string[] }): Promise<DevServer> {
   const state = mkdtempSync(join(tmpdir(), "nafsi-bench-"));
   if (opts.migrate) await run("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--config", opts.config, "--persist-to", state]);
   const vars = Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
@@ -32,7 +32,7 @@ export async function startDev(opts: { config: string; port: number; vars?: Reco
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
   const logFile = join(ROOT, "bench/results", `wrangler-${opts.port}.log`);
   const log = openSync(logFile, "w");
-  const child = spawn(join(BIN, "wrangler"), ["dev", "--config", opts.config, "--port", String(opts.port), "--persist-to", state, "--log-level", "log", ...vars], {
+  const child = spawn(join(BIN, "wrangler"), ["dev", "--config", opts.config, "--port", String(opts.port), "--persist-to", state, "--log-level", "log", ...vars, ...(opts.extraArgs ?? [])], {
     cwd: ROOT,
     stdio: ["ignore", log, log],
     detached: true,

@@ -4,10 +4,10 @@
  * fails afterwards, the sweeper finds the deliveries (pending and due) and enqueues them again.
  *
  * The fan-out is done by SQL: every active or paused event-notification webhook of the
- * organisation subscribed to the event gets a delivery (paused ones a `skipped` one, logged).
- * Deliveries are written only while the event row is ours (same request hash), and at most one
- * per event and webhook, so concurrent duplicates can neither add deliveries nor be told 202
- * with another body.
+ * organisation subscribed to the event gets a delivery (paused ones a `skipped` one, which logs
+ * itself by trigger). Two statements: the deliveries, only while the event id is free, then the
+ * event with its counts (the answer to every retry). A duplicate, concurrent or not, adds
+ * nothing, and is told the stored answer, or 409 when its body differs.
  */
 import type { Env } from "../env";
 import { ApiError } from "../errors";
@@ -32,7 +32,7 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-const OURS = "EXISTS (SELECT 1 FROM events e WHERE e.organisation_id = ?1 AND e.id = ?2 AND e.request_hash = ?3)";
+type Row = { id?: string; status?: string; request_hash?: string; deliveries?: number; skipped?: number };
 const NEW_ID = (prefix: string) => `'${prefix}_' || lower(hex(randomblob(12)))`;
 
 export async function acceptEvent(env: Env, input: EventInput, timing = new Timing()): Promise<Accepted> {
@@ -44,50 +44,46 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
   // Serialised once: these exact bytes are signed and sent to every receiver.
   const body = JSON.stringify({ event: input.event, event_id: eventId, timestamp, organisation_id: orgId, data: input.data });
 
-  // ?1 organisation, ?2 event id, ?3 request hash, ?4 event name, ?5 now
+  // ?1 organisation, ?2 event id, ?3 request hash, ?4 event name, ?5 now, ?6 body
+  // A batch is one transaction and D1 runs one at a time, so "the event is not there yet" in the
+  // first statement still holds when the second inserts it.
   const db = env.DB;
-  const [inserted, fanout, , , answer] = await timing.measure("d1", () => db.batch<{ id?: string; status?: string; request_hash?: string; deliveries?: number; skipped?: number }>([
-    db.prepare(
-      `INSERT INTO events (organisation_id, id, event, body, request_hash, deliveries, skipped, created_at)
-       SELECT ?1, ?2, ?4, ?6, ?3, 0, 0, ?5 WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?1)
-       ON CONFLICT DO NOTHING`,
-    ).bind(orgId, eventId, requestHash, input.event, now, body),
+  const [fanout, inserted] = await timing.measure("d1", () => db.batch<Row>([
     db.prepare(
       `INSERT INTO deliveries (id, organisation_id, webhook_id, revision_id, event_id, event, status, attempts, next_attempt_at, test, created_at, updated_at)
-       SELECT ${NEW_ID("dlv")}, ?1, w.id, w.revision_id, ?2, ?4,
+       SELECT ${NEW_ID("dlv")}, ?1, w.id, w.revision_id, ?2, ?3,
               CASE w.status WHEN 'active' THEN 'pending' ELSE 'skipped' END, 0,
-              CASE w.status WHEN 'active' THEN ?5 END, 0, ?5, ?5
+              CASE w.status WHEN 'active' THEN ?4 END, 0, ?4, ?4
          FROM webhooks w
         WHERE w.organisation_id = ?1 AND w.type = 'event_notification' AND w.status IN ('active', 'paused')
-          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?4) AND ${OURS}
+          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?3)
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.organisation_id = ?1 AND e.id = ?2)
        ON CONFLICT DO NOTHING
        RETURNING id, status`,
-    ).bind(orgId, eventId, requestHash, input.event, now),
+    ).bind(orgId, eventId, input.event, now),
     db.prepare(
-      `INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, error_code, error, test, created_at)
-       SELECT ${NEW_ID("att")}, d.organisation_id, d.webhook_id, d.id, d.event_id, d.event, 1, 'skipped', 'paused', 'The webhook was paused', 0, ?5
-         FROM deliveries d
-        WHERE d.organisation_id = ?1 AND d.event_id = ?2 AND d.status = 'skipped' AND d.attempts = 0 AND ${OURS}
-          AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = d.id)`,
-    ).bind(orgId, eventId, requestHash, input.event, now),
-    db.prepare(
-      `UPDATE events SET
-         deliveries = (SELECT count(*) FROM deliveries WHERE organisation_id = ?1 AND event_id = ?2),
-         skipped = (SELECT count(*) FROM deliveries WHERE organisation_id = ?1 AND event_id = ?2 AND status = 'skipped' AND attempts = 0)
-       WHERE organisation_id = ?1 AND id = ?2 AND request_hash = ?3 AND created_at = ?5`,
-    ).bind(orgId, eventId, requestHash, input.event, now),
-    db.prepare("SELECT request_hash, deliveries, skipped FROM events WHERE organisation_id = ?1 AND id = ?2").bind(orgId, eventId),
+      `INSERT INTO events (organisation_id, id, event, body, request_hash, deliveries, skipped, created_at)
+       SELECT ?1, ?2, ?3, ?6, ?5,
+              (SELECT count(*) FROM deliveries WHERE organisation_id = ?1 AND event_id = ?2),
+              (SELECT count(*) FROM deliveries WHERE organisation_id = ?1 AND event_id = ?2 AND status = 'skipped'), ?4
+        WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?1)
+       ON CONFLICT DO NOTHING
+       RETURNING request_hash, deliveries, skipped`,
+    ).bind(orgId, eventId, input.event, now, requestHash, body),
   ]));
 
-  const stored = answer!.results[0];
-  if (!stored) throw new ApiError("NOT_FOUND", `Organisation ${orgId} not found`);
-  if (stored.request_hash !== requestHash) {
-    throw new ApiError("CONFLICT", `Event ${eventId} was already accepted with a different body; use a new event_id`);
-  }
-  const duplicate = inserted!.meta.changes === 0;
-  if (!duplicate) {
+  let stored = inserted!.results[0];
+  const duplicate = !stored;
+  if (duplicate) {
+    // Not inserted: the event id was taken (a retry, or a concurrent duplicate), or no such organisation.
+    stored = (await db.prepare("SELECT request_hash, deliveries, skipped FROM events WHERE organisation_id = ? AND id = ?").bind(orgId, eventId).first<Row>()) ?? undefined;
+    if (!stored) throw new ApiError("NOT_FOUND", `Organisation ${orgId} not found`);
+    if (stored.request_hash !== requestHash) {
+      throw new ApiError("CONFLICT", `Event ${eventId} was already accepted with a different body; use a new event_id`);
+    }
+  } else {
     const pending = fanout!.results.filter((d) => d.status === "pending").map((d) => ({ delivery_id: d.id!, attempt: 1 }));
     if (pending.length > 0) await timing.measure("queue", () => enqueueDeliveries(env, pending));
   }
-  return { event_id: eventId, deliveries: stored.deliveries!, skipped: stored.skipped!, duplicate };
+  return { event_id: eventId, deliveries: stored!.deliveries!, skipped: stored!.skipped!, duplicate };
 }
