@@ -76,7 +76,8 @@ describe("credential headers", () => {
   it("masks to the last 4 characters, or nothing for short values", () => {
     expect(maskValue("Bearer token123")).toBe("••••n123");
     expect(maskValue("12345678")).toBe("••••");
-    expect(maskValue("123456789")).toBe("••••6789");
+    expect(maskValue("123456789012")).toBe("••••");
+    expect(maskValue("1234567890123")).toBe("••••0123");
     expect(isMaskedValue(maskValue("Bearer token123"))).toBe(true);
     expect(isMaskedValue("••••")).toBe(true);
     expect(isMaskedValue("Bearer ••••")).toBe(false);

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readStoredCriteria } from "../src/checks/run-check";
+import { readStoredCriteria } from "../src/schemas/stored-criteria";
 import { activate, call, createOrganisation, createWebhook, INGEST_TOKEN } from "./helpers/api";
 import { bucket, receiverUrl } from "./helpers/receivers";
 

@@ -16,6 +16,7 @@ import type { Env } from "../env";
 import { ApiError, fieldError, notFound } from "../errors";
 import { CHECK_EVENT } from "../samples";
 import type { CheckIn, CheckOut } from "../schemas/check";
+import { readStoredCriteria } from "../schemas/stored-criteria";
 import type { Criteria } from "../schemas/webhook";
 import { asDeliveryRow, loadTarget, logCall, newCall, type Logged, type Target } from "./one-off";
 import { schemaErrors, UnusableSchemaError } from "./schema-errors";
@@ -39,34 +40,6 @@ function requestErrors(t: Target, criteria: Criteria, value: unknown) {
     if (!(err instanceof UnusableSchemaError)) throw err;
     throw new ApiError("UNPROCESSABLE", `The webhook's request_schema cannot be used (${err.message}): fix it with PATCH /v1/webhooks/${t.id}; nothing was sent`);
   }
-}
-
-const CRITERIA_DEFAULTS: Criteria = { require_success: true, require_score: true, min_score: 0.85, request_schema: null, response_schema: null };
-
-/**
- * Criteria as stored, read leniently: what was valid when it was saved stays usable after the
- * input schema tightens (re-parsing with it would turn the row into a 500 on every check).
- * Unknown keys are ignored; a missing or mistyped setting takes the product's default. Stored
- * JSON Schemas are kept as they are: one the validator cannot use is a 422 naming it, never a
- * silently dropped check.
- */
-export function readStoredCriteria(stored: string | null): Criteria {
-  let raw: unknown = null;
-  try {
-    raw = stored ? JSON.parse(stored) : null;
-  } catch {
-    /* unreadable: the defaults, below */
-  }
-  const s = (typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
-  const flag = (v: unknown, d: boolean) => (typeof v === "boolean" ? v : d);
-  const schema = (v: unknown) => (v === undefined ? null : (v as Criteria["request_schema"]));
-  return {
-    require_success: flag(s.require_success, CRITERIA_DEFAULTS.require_success),
-    require_score: flag(s.require_score, CRITERIA_DEFAULTS.require_score),
-    min_score: typeof s.min_score === "number" && Number.isFinite(s.min_score) ? s.min_score : CRITERIA_DEFAULTS.min_score,
-    request_schema: schema(s.request_schema),
-    response_schema: schema(s.response_schema),
-  };
 }
 
 export async function runCheck(env: Env, input: CheckIn): Promise<CheckOut> {

@@ -12,6 +12,7 @@ import { restoreMaskedHeaders } from "../security/header-policy";
 import { seal } from "../security/secret-box";
 import { checkUsableJsonSchema } from "../schemas/json-schema";
 import { presentWebhook, readHeaders } from "../schemas/present-webhook";
+import { readStoredCriteria } from "../schemas/stored-criteria";
 import { Criteria, EmptyBody, ResumeBody, WebhookListQuery, webhookSchemas, type CustomHeader, type WebhookCreate } from "../schemas/webhook";
 import { validate } from "../validate";
 
@@ -109,7 +110,9 @@ webhookRoutes.patch(
     if (input.name !== undefined) changes.name = input.name;
     if (input.description !== undefined) changes.description = input.description;
     if (input.events !== undefined) changes.events = input.events;
-    if (input.criteria !== undefined) changes.criteria = Criteria.parse({ ...(w.criteria ?? {}), ...input.criteria });
+    // The stored criteria read leniently (a row saved under older rules stays editable), then
+    // only the fields this edit names, already validated, replace theirs.
+    if (input.criteria !== undefined) changes.criteria = { ...readStoredCriteria(w.criteria), ...input.criteria };
     if (input.url !== undefined) changes.url = input.url;
     if (input.method !== undefined) changes.method = input.method;
     if (input.secret !== undefined) {

@@ -1,12 +1,23 @@
 import { freshDetails, type CertificateDetails } from "../certificates/describe";
 import type { WebhookWithStats } from "../db/webhooks";
+import { ApiError } from "../errors";
 import { iso } from "../lib/encoding";
 import { isCredentialHeader, maskValue } from "../security/header-policy";
 import { open } from "../security/secret-box";
 import type { CustomHeader, Criteria, WebhookOut } from "./webhook";
 
+/**
+ * The stored custom headers. A key that cannot open them is an operator's problem, not a bug:
+ * a 503 that says so, instead of a 500 on every read of every webhook.
+ */
 export async function readHeaders(key: string, headersEnc: string): Promise<CustomHeader[]> {
-  return JSON.parse(await open(key, headersEnc)) as CustomHeader[];
+  let plain: string;
+  try {
+    plain = await open(key, headersEnc);
+  } catch {
+    throw new ApiError("UNAVAILABLE", "Stored webhook settings cannot be decrypted: the service's SECRET_ENCRYPTION_KEY does not match the one they were saved with");
+  }
+  return JSON.parse(plain) as CustomHeader[];
 }
 
 /** Success rate as a percentage with two decimals, null before the first attempt. */

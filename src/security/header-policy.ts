@@ -48,8 +48,9 @@ export function isCredentialHeader(name: string): boolean {
 const MASK = "••••";
 
 /** Short values show nothing of themselves; longer ones their last 4 characters, to tell them apart. */
+/** The last 4 characters are shown only of long values, where they are a small share of it. */
 export function maskValue(value: string): string {
-  return value.length <= 8 ? MASK : `${MASK}${value.slice(-4)}`;
+  return value.length <= 12 ? MASK : `${MASK}${value.slice(-4)}`;
 }
 
 /** Is this what `maskValue` shows (so a client echoing a response back means "keep it")? */
