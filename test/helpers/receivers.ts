@@ -1,15 +1,8 @@
 /** The real receivers started by globalSetup (test/node/receiver.ts), seen from inside workerd. */
 import { inject } from "vitest";
 
-export interface Recorded {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  at: number;
-  tls: boolean;
-  client_cert_subject: string | null;
-}
+export type { Recorded } from "../node/recorded";
+import type { Recorded } from "../node/recorded";
 
 export type ReceiverKind = "http" | "mtls" | "untrusted";
 

@@ -23,15 +23,8 @@ import type { Pki } from "./pki";
 import { verifyWithDocSnippet } from "./doc-snippet.cjs";
 import { Webhook } from "standardwebhooks";
 
-export interface Recorded {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  at: number;
-  tls: boolean;
-  client_cert_subject: string | null;
-}
+export type { Recorded } from "./recorded";
+import type { Recorded } from "./recorded";
 
 const records = new Map<string, Recorded[]>();
 const counters = new Map<string, number>();
