@@ -12,44 +12,71 @@ export interface AttemptResult {
   nextAttemptAt: number | null;
 }
 
+/** D1 binds at most 100 parameters per statement. */
+const LOG_COLUMNS = 9;
+const MOVE_COLUMNS = 5;
+const chunk = <T>(xs: T[], size: number) => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
+
 /**
- * Writes a batch of attempt results in one D1 transaction. Each delivery moves only from the
- * state this attempt started from (status pending, attempts = attempt - 1), and its log row is
- * written only if that move happened: a duplicate message can send twice, but never logs or
- * counts twice. A skip does not use up an attempt (a replay gets all that were left).
- * Statistics follow from the log rows (trigger attempts_count).
- * Answers, per result, whether this writer's move won.
+ * Writes a batch of attempt results in one D1 transaction, with multi-row statements (a few per
+ * batch, not two per message: locally every statement costs the worker's own thread).
+ *
+ * First the log rows, each only if its delivery is still in the state this attempt started from
+ * (status pending, attempts = attempt - 1); then each delivery moves on, only if its log row was
+ * just written. So a duplicate message can send twice, but never logs or counts twice. A skip
+ * does not use up an attempt (a replay gets all that were left). Statistics follow from the log
+ * rows (trigger attempts_count). Answers, per result, whether this writer's move won.
  */
 export async function recordAttempts(env: Env, results: AttemptResult[]): Promise<boolean[]> {
   if (results.length === 0) return [];
   const now = Date.now();
+  const rows = results.map((r) => ({ r, attemptId: newId("att", r.startedAt) }));
   const stmts: D1PreparedStatement[] = [];
-  for (const r of results) {
-    const deliveryStatus = r.status === "retrying" ? "pending" : r.status;
+
+  for (const part of chunk(rows, Math.floor(100 / LOG_COLUMNS))) {
     stmts.push(
       env.DB.prepare(
-        "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'pending' AND attempts = ?",
-      ).bind(deliveryStatus, r.status === "skipped" ? r.attempt - 1 : r.attempt, r.nextAttemptAt, now, r.row.id, r.attempt - 1),
-      env.DB.prepare(
-        `INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ? WHERE changes() = 1`,
+        `WITH v(attempt_id, delivery_id, attempt, status, response_code, response_time_ms, error_code, error, created_at) AS (VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")})
+         INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at)
+         SELECT v.attempt_id, d.organisation_id, d.webhook_id, d.id, d.event_id, d.event, v.attempt, v.status, v.response_code, v.response_time_ms, v.error_code, v.error, 0, v.created_at
+           FROM v JOIN deliveries d ON d.id = v.delivery_id AND d.status = 'pending' AND d.attempts = v.attempt - 1
+         RETURNING delivery_id`,
       ).bind(
-        newId("att", r.startedAt),
-        r.row.organisation_id,
-        r.row.webhook_id,
-        r.row.id,
-        r.row.event_id,
-        r.row.event,
-        r.attempt,
-        r.status,
-        r.outcome?.statusCode ?? null,
-        r.outcome?.responseTimeMs ?? null,
-        r.outcome?.errorCode ?? (r.status === "skipped" ? "paused" : null),
-        r.outcome?.error ?? (r.status === "skipped" ? "The webhook was paused" : null),
-        r.startedAt,
+        ...part.flatMap(({ r, attemptId }) => [
+          attemptId,
+          r.row.id,
+          r.attempt,
+          r.status,
+          r.outcome?.statusCode ?? null,
+          r.outcome?.responseTimeMs ?? null,
+          r.outcome?.errorCode ?? (r.status === "skipped" ? "paused" : null),
+          r.outcome?.error ?? (r.status === "skipped" ? "The webhook was paused" : null),
+          r.startedAt,
+        ]),
       ),
     );
   }
-  const res = await env.DB.batch(stmts);
-  return results.map((_, i) => res[i * 2]!.meta.changes === 1);
+  const logStatements = stmts.length;
+
+  for (const part of chunk(rows, Math.floor(100 / MOVE_COLUMNS))) {
+    stmts.push(
+      env.DB.prepare(
+        `WITH v(attempt_id, delivery_id, status, attempts, next_attempt_at) AS (VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")})
+         UPDATE deliveries SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at, updated_at = ${now}
+           FROM v WHERE deliveries.id = v.delivery_id AND EXISTS (SELECT 1 FROM attempts a WHERE a.id = v.attempt_id)`,
+      ).bind(
+        ...part.flatMap(({ r, attemptId }) => [
+          attemptId,
+          r.row.id,
+          r.status === "retrying" ? "pending" : r.status,
+          r.status === "skipped" ? r.attempt - 1 : r.attempt,
+          r.nextAttemptAt,
+        ]),
+      ),
+    );
+  }
+
+  const res = await env.DB.batch<{ delivery_id: string }>(stmts);
+  const won = new Set(res.slice(0, logStatements).flatMap((x) => x.results.map((row) => row.delivery_id)));
+  return results.map((r) => won.has(r.row.id));
 }
