@@ -5,7 +5,7 @@
  */
 import type { OutgoingRequest } from "../delivery/build-request";
 import type { Outcome } from "../delivery/retry-policy";
-import { classifyError, classifyResponse, exchange, timeoutMs } from "../delivery/send";
+import { classifyError, classifyResponse, exchangeRequest, timeoutMs } from "../delivery/send";
 import { readLimited } from "../lib/read-limited";
 import type { Env } from "../env";
 
@@ -20,10 +20,9 @@ export interface Answer {
 }
 
 export function sendForAnswer(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Answer> {
-  return exchange(
+  return exchangeRequest(
     env,
-    req.url,
-    { method: req.method, headers: req.headers, body: req.body },
+    req,
     limitMs,
     async (res, elapsed) => {
       if (res.status < 200 || res.status >= 300) {

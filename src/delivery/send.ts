@@ -37,12 +37,20 @@ export async function exchange<T>(
   }
 }
 
+/** exchange() for a request built by buildRequest(): its URL, method, headers and signed body. */
+export const exchangeRequest = <T>(
+  env: Env,
+  req: OutgoingRequest,
+  limitMs: number,
+  read: (res: Response, elapsed: () => number) => Promise<T>,
+  failed: (err: unknown, timedOut: boolean, elapsedMs: number) => T,
+) => exchange(env, req.url, { method: req.method, headers: req.headers, body: req.body }, limitMs, read, failed);
+
 /** A delivery: only the status counts; the body is read only to free the connection. */
 export function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Outcome> {
-  return exchange(
+  return exchangeRequest(
     env,
-    req.url,
-    { method: req.method, headers: req.headers, body: req.body },
+    req,
     limitMs,
     async (res, elapsed) => {
       await res.body?.cancel().catch(() => {});
