@@ -71,10 +71,13 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
 
   const effects: Promise<void>[] = [];
   const failedWebhooks = new Set(mine.filter((r) => r.status === "failed").map((r) => r.row.webhook_id));
+  // One reset per webhook per batch is enough, however many of its deliveries succeeded.
+  const resetWebhooks = new Set<string>();
   for (const r of mine) {
     if (r.status === "failed") {
       effects.push(afterFailure(env, { row: r.row, attempts: r.attempt, errorCode: r.outcome?.errorCode ?? null, responseCode: r.outcome?.statusCode ?? null }));
-    } else if (r.status === "success" && ((r.row.failure_streak ?? 0) > 0 || failedWebhooks.has(r.row.webhook_id))) {
+    } else if (r.status === "success" && !resetWebhooks.has(r.row.webhook_id) && ((r.row.failure_streak ?? 0) > 0 || failedWebhooks.has(r.row.webhook_id))) {
+      resetWebhooks.add(r.row.webhook_id);
       effects.push(afterSuccess(env, r.row));
     }
   }
