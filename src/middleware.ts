@@ -41,6 +41,16 @@ export const requireOrganisation: MiddlewareHandler<AppEnv> = async (c, next) =>
   await next();
 };
 
+/**
+ * The body as text, or null past `maxBytes`. With a declared length within the limit, HTTP framing
+ * holds the body to that length and one native text() call reads it (much cheaper than a stream).
+ */
+async function readBodyText(req: Request, maxBytes: number, declared: number): Promise<string | null> {
+  if (Number.isInteger(declared) && declared <= maxBytes) return req.text();
+  const { bytes, tooLarge } = await readLimited(req.body, maxBytes);
+  return tooLarge ? null : new TextDecoder().decode(bytes);
+}
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export const MAX_MANAGEMENT_BODY = 256 * 1024;
 /** Room for a JSON Schema at its own depth limit (32 levels, two JSON levels each) inside a body. */
@@ -58,15 +68,16 @@ export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppE
     const tooLarge = () => bodyError("PAYLOAD_TOO_LARGE", `The request body must be at most ${maxBytes} bytes`);
     const declared = Number(c.req.header("Content-Length") ?? "NaN");
     if (declared > maxBytes) throw tooLarge();
-    const { bytes, tooLarge: over } = await readLimited(c.req.raw.body, maxBytes, Number.isNaN(declared) ? undefined : declared);
-    if (over) throw tooLarge();
-    const text = new TextDecoder().decode(bytes);
-    const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim();
-    if (text.length > 0 && !JSON_TYPE.test(type)) {
-      throw bodyError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON: send Content-Type: application/json");
-    }
+    const isJson = JSON_TYPE.test((c.req.header("Content-Type") ?? "").split(";")[0]!.trim());
+    const unsupported = () => bodyError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON: send Content-Type: application/json");
+    if (!isJson && declared > 0) throw unsupported();
+    // Anything but JSON is read as bytes (the runtime warns when text() meets another type).
+    const text = await readBodyText(c.req.raw, maxBytes, isJson ? declared : Number.NaN);
+    if (text === null) throw tooLarge();
+    if (text.length > 0 && !isJson) throw unsupported();
+    const empty = text.trim().length === 0;
     let parsed: unknown = {};
-    if (text.trim().length > 0) {
+    if (!empty) {
       try {
         parsed = JSON.parse(text);
       } catch {
@@ -78,8 +89,10 @@ export function jsonBody(maxBytes = MAX_MANAGEMENT_BODY): MiddlewareHandler<AppE
         { path: "(body)", message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` },
       ]);
     }
-    // The validator reads the body through Hono's cache; hand it the parsed value.
-    c.req.bodyCache.json = Promise.resolve(parsed);
+    // The validator reads the body through Hono's cache, whose json() parses the cached text (a
+    // cached json value would be stringified, wrapped in a Response and parsed again). Hono's
+    // type says string; it holds the promise of one. An empty body validates as {}.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(empty ? "{}" : text);
     await next();
   };
 }

@@ -1,15 +1,6 @@
-/**
- * Reads a body stream up to `max` bytes; past that it stops reading and says so. With a
- * declared length within the limit it reads in one native call (the common case, and much
- * cheaper than pulling chunks through JavaScript).
- */
-export async function readLimited(body: ReadableStream<Uint8Array> | null, max: number, declaredLength?: number): Promise<{ bytes: Uint8Array; tooLarge: boolean }> {
+/** Reads a body stream up to `max` bytes; past that it stops reading and says so. */
+export async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<{ bytes: Uint8Array; tooLarge: boolean }> {
   if (!body) return { bytes: new Uint8Array(), tooLarge: false };
-  if (declaredLength !== undefined && Number.isInteger(declaredLength) && declaredLength <= max) {
-    const bytes = new Uint8Array(await new Response(body).arrayBuffer());
-    // The runtime enforces Content-Length on the stream; this only guards a lying declaration.
-    return bytes.byteLength > max ? { bytes: new Uint8Array(), tooLarge: true } : { bytes, tooLarge: false };
-  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

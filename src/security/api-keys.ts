@@ -12,11 +12,12 @@ export const hashApiKey = (key: string) => sha256Hex(key);
 /** Webhook secrets we generate follow Standard Webhooks: `whsec_` + base64 of 32 random bytes. */
 export const generateWebhookSecret = () => `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(32)))}`;
 
-/** Constant-time comparison for bearer tokens. */
+const encoder = new TextEncoder();
+
+/** Constant-time comparison for bearer tokens (the runtime's; only the length can differ fast). */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const ea = new TextEncoder().encode(a);
-  const eb = new TextEncoder().encode(b);
-  let diff = ea.length ^ eb.length;
-  for (let i = 0; i < Math.max(ea.length, eb.length); i++) diff |= (ea[i] ?? 0) ^ (eb[i] ?? 0);
-  return diff === 0;
+  const ea = encoder.encode(a);
+  const eb = encoder.encode(b);
+  if (ea.byteLength !== eb.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(ea, eb);
 }
