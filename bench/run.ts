@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: measures the service against baselines in the same runtime, on this machine.
- * Every figure is the median of BENCH_RUNS runs (default 3) with min and max. Results go to
+ * Every figure is the median of BENCH_RUNS runs (default 5) with min and max; each ratio is the
+ * median of per-pair ratios, baseline and service measured back to back. Results go to
  * bench/results/latest.json and bench/results/latest.md. BENCH_QUICK=1 shrinks the loads.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, startDev, startReceiver } from "./lib/processes.ts";
 import { INGEST_HEADERS, SECRET, eventBody, setupOrganisation } from "./lib/service.ts";
+import type { CpuSample } from "./lib/cpu.ts";
 import { round, summarise, type Summary } from "./lib/stats.ts";
-import { baselineEndToEnd, ingestThroughput, serviceEndToEnd, steadyRate, type EndToEnd } from "./scenarios.ts";
+import { baselineEndToEnd, ingestSubscribed, ingestThroughput, serviceEndToEnd, steadyRate, type EndToEnd } from "./scenarios.ts";
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const QUICK = process.env.BENCH_QUICK === "1";
 const SECONDS = QUICK ? 5 : 10;
 const E2E_ONE = QUICK ? 2000 : 10_000;
@@ -31,28 +33,37 @@ async function repeat<T>(label: string, fn: () => Promise<T>): Promise<T[]> {
 
 const pick = <T>(xs: T[], f: (x: T) => number) => summarise(xs.map(f));
 
+/**
+ * Runs each pair (baseline, then service) back to back, RUNS times, with both servers up: each
+ * ratio compares two runs a few seconds apart, so the machine's drift between phases (up to 40%
+ * here) does not land in one side of a ratio only.
+ */
+async function pairs<B, S>(label: string, baseline: () => Promise<B>, service: () => Promise<S>): Promise<[B[], S[]]> {
+  const bs: B[] = [];
+  const ss: S[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    bs.push(await baseline());
+    ss.push(await service());
+    console.log(`  ${label} run ${i + 1}/${RUNS}: baseline ${JSON.stringify(bs[i])}\n    service ${JSON.stringify(ss[i])}`);
+  }
+  return [bs, ss];
+}
+
 async function main() {
   const receiver = await startReceiver(SECRET);
   const results: Record<string, unknown> = { runs: RUNS, quick: QUICK, at: new Date().toISOString() };
 
-  console.log("baseline worker");
   const base = await startDev({ config: join(ROOT, "bench/baseline/wrangler.toml"), port: 8811 });
-  const bare = await repeat("bare route", () => ingestThroughput(`${base.url}/bare`, { "Content-Type": "application/json" }, "{}", SECONDS));
-  const baseOne = await repeat("bare consumer 1x", () => baselineEndToEnd(base, receiver, E2E_ONE, 1));
-  const baseTen = await repeat("bare consumer 10x", () => baselineEndToEnd(base, receiver, E2E_TEN, 10));
-  await base.stop();
-
-  console.log("service");
   const dev = await startDev({ config: join(ROOT, "wrangler.toml"), port: 8812, migrate: true });
   const orgNoSubs = await setupOrganisation(dev.url, receiver.url, 1, false);
-  const ingestBare = await repeat("ingest, no subscriber", () => ingestThroughput(`${dev.url}/v1/events`, INGEST_HEADERS, eventBody(orgNoSubs), SECONDS));
-  const orgOne = await setupOrganisation(dev.url, receiver.url, 1);
-  const ingestOne = await repeat("ingest, 1 subscriber", () => ingestThroughput(`${dev.url}/v1/events`, INGEST_HEADERS, eventBody(orgOne), SECONDS));
-  await new Promise((r) => setTimeout(r, 5000)); // let the backlog from the ingest runs drain
-  const one = await repeat("end to end 1 webhook", () => serviceEndToEnd(dev, receiver, E2E_ONE, 1));
-  const ten = await repeat("end to end 10 webhooks", () => serviceEndToEnd(dev, receiver, E2E_TEN, 10));
+  const bareRoute = () => ingestThroughput(base, "/bare", { "Content-Type": "application/json" }, "{}", SECONDS);
+
+  const [bare, ingestBare] = await pairs("ingest, no subscriber", bareRoute, () => ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgNoSubs), SECONDS));
+  const [bareOne, ingestOne] = await pairs("ingest, 1 subscriber", bareRoute, () => ingestSubscribed(dev, receiver, 1, SECONDS));
+  const [baseOne, one] = await pairs("end to end 1 webhook", () => baselineEndToEnd(base, receiver, E2E_ONE, 1), () => serviceEndToEnd(dev, receiver, E2E_ONE, 1));
+  const [baseTen, ten] = await pairs("end to end 10 webhooks", () => baselineEndToEnd(base, receiver, E2E_TEN, 10), () => serviceEndToEnd(dev, receiver, E2E_TEN, 10));
   const steady = await repeat("steady 100/s", () => steadyRate(dev, receiver, 100, STEADY_SECONDS));
-  await dev.stop();
+  await Promise.all([dev.stop(), base.stop()]);
   receiver.stop();
 
   const ratio = (a: number[], b: number[]) => summarise(a.map((x, i) => x / b[i]!));
@@ -60,9 +71,9 @@ async function main() {
   const dps = (xs: EndToEnd[]) => xs.map((x) => x.deliveriesPerSecond);
   rows.push(
     { figure: "Ingest throughput, no subscriber (c=50)", unit: "req/s", service: pick(ingestBare, (x) => x.rps), baseline: pick(bare, (x) => x.rps), ratio: ratio(rps(ingestBare), rps(bare)), budget: ">= 0.6" },
-    { figure: "Ingest throughput, 1 subscriber (c=50)", unit: "req/s", service: pick(ingestOne, (x) => x.rps), baseline: pick(bare, (x) => x.rps), ratio: ratio(rps(ingestOne), rps(bare)), budget: ">= 0.6" },
-    { figure: "Ingest latency p50, 1 subscriber", unit: "ms", service: pick(ingestOne, (x) => x.p50), baseline: pick(bare, (x) => x.p50) },
-    { figure: "Ingest latency p99, 1 subscriber", unit: "ms", service: pick(ingestOne, (x) => x.p99), baseline: pick(bare, (x) => x.p99) },
+    { figure: "Ingest throughput, 1 subscriber (c=50)", unit: "req/s", service: pick(ingestOne, (x) => x.rps), baseline: pick(bareOne, (x) => x.rps), ratio: ratio(rps(ingestOne), rps(bareOne)), budget: ">= 0.6" },
+    { figure: "Ingest latency p50, 1 subscriber", unit: "ms", service: pick(ingestOne, (x) => x.p50), baseline: pick(bareOne, (x) => x.p50) },
+    { figure: "Ingest latency p99, 1 subscriber", unit: "ms", service: pick(ingestOne, (x) => x.p99), baseline: pick(bareOne, (x) => x.p99) },
     { figure: `End to end, ${E2E_ONE} events → 1 webhook`, unit: "deliveries/s", service: pick(one, (x) => x.deliveriesPerSecond), baseline: pick(baseOne, (x) => x.deliveriesPerSecond), ratio: ratio(dps(one), dps(baseOne)), budget: ">= 0.5" },
     { figure: `  ingest-to-receipt p50 / p99`, unit: "ms", service: pick(one, (x) => x.p50), baseline: pick(baseOne, (x) => x.p50) },
     { figure: `  p99`, unit: "ms", service: pick(one, (x) => x.p99), baseline: pick(baseOne, (x) => x.p99) },
@@ -74,12 +85,39 @@ async function main() {
     { figure: `Steady 100 events/s for ${STEADY_SECONDS} s: ingest-to-receipt p99`, unit: "ms", service: pick(steady, (x) => x.p99), budget: "< 2000" },
     { figure: `  missing`, unit: "count", service: pick(steady, (x) => x.missing), budget: "0" },
   );
-  Object.assign(results, { ingestBare, ingestOne, bare, one, ten, baseOne, baseTen, steady, rows });
-  write(results, profile([...one, ...ten]));
+  Object.assign(results, { ingestBare, ingestOne, bare, bareOne, one, ten, baseOne, baseTen, steady, rows });
+  const cpu = cpuTable([
+    ["bare route (per request)", bare],
+    ["ingest, no subscriber (per request)", ingestBare],
+    ["ingest, 1 subscriber, deliveries meanwhile (per request)", ingestOne],
+    ["bare consumer, 1 webhook (per delivery, enqueue included)", baseOne],
+    ["end to end, 1 webhook (per delivery, ingest included)", one],
+    ["bare consumer, 10 webhooks (per delivery, enqueue included)", baseTen],
+    ["end to end, 10 webhooks (per delivery, ingest included)", ten],
+  ]);
+  write(results, cpu + profile([...one, ...ten]));
 }
 
 function cell(s?: Summary) {
   return s ? `${round(s.median, 2)} (${round(s.min, 2)}–${round(s.max, 2)})` : "";
+}
+
+/**
+ * Where the machine's time goes: CPU per request (or delivery) of each wrangler dev process, the
+ * median of the runs. "worker" is the workerd that runs the Worker and every local binding (D1,
+ * queues, Durable Objects) on one thread: the figure that bounds throughput here.
+ */
+function cpuTable(rows: [string, { cpu?: CpuSample | null }[]][]): string {
+  const med = (xs: (CpuSample | null | undefined)[], k: keyof CpuSample) => summarise(xs.filter((x): x is CpuSample => !!x).map((x) => x[k])).median;
+  const lines = ["", "CPU per unit of work (ms, median of runs) by wrangler dev process: wrangler (Node), proxy (the workerd in front of the port), worker (the workerd that runs the Worker with D1, queues and Durable Objects, on one thread).", ""];
+  lines.push("| work | wrangler | proxy | worker | total |", "| --- | --- | --- | --- | --- |");
+  for (const [label, runs] of rows) {
+    const cpus = runs.map((r) => r.cpu);
+    if (!cpus.some(Boolean)) continue;
+    const [w, p, k] = (["wrangler", "proxy", "worker"] as const).map((key) => med(cpus, key));
+    lines.push(`| ${label} | ${round(w!, 2)} | ${round(p!, 2)} | ${round(k!, 2)} | ${round(w! + p! + k!, 2)} |`);
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** Where the time goes: ingest's Server-Timing phases and the consumer's per-batch log lines. */

@@ -1,21 +1,28 @@
 /** The benchmark's scenarios. Each returns the figures of one run. */
 import { readFileSync, statSync } from "node:fs";
+import { cpuOf, perUnit, type CpuSample } from "./lib/cpu.ts";
 import { runLoad, type DevServer, type Receiver } from "./lib/processes.ts";
 import { INGEST_HEADERS, eventBody, setupOrganisation } from "./lib/service.ts";
 import { percentile } from "./lib/stats.ts";
 
-interface Cannon {
+export interface Cannon {
   rps: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  total: number;
+  /** CPU milliseconds per request of each wrangler dev process during the run. */
+  cpu: CpuSample | null;
 }
 
-export async function ingestThroughput(url: string, headers: Record<string, string>, body: string, seconds: number): Promise<Cannon> {
-  const r = await runLoad<Cannon>({ kind: "autocannon", url, headers, bodies: [body], connections: 50, seconds });
+export async function ingestThroughput(server: DevServer, path: string, headers: Record<string, string>, body: string, seconds: number): Promise<Cannon> {
+  const url = `${server.url}${path}`;
+  const before = cpuOf(server.pid);
+  const r = await runLoad<Omit<Cannon, "cpu">>({ kind: "autocannon", url, headers, bodies: [body], connections: 50, seconds });
+  const cpu = perUnit(before, cpuOf(server.pid), r.total);
   if (r.non2xx || r.errors) console.warn(`  ! ${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return r;
+  return { ...r, cpu };
 }
 
 /** The consumer's own account of its batches (one log line each), from the wrangler log. */
@@ -43,6 +50,8 @@ export interface EndToEnd {
   badSignatures: number;
   failedRequests: number;
   ingestPhases?: Record<string, { mean: number; p50: number; p99: number }>;
+  /** CPU milliseconds per delivery of each wrangler dev process, from the first request to the last receipt. */
+  cpu?: CpuSample | null;
   consumer?: ReturnType<typeof batchProfile>;
 }
 
@@ -64,10 +73,13 @@ async function drain(receiver: Receiver, prefix: string, expected: number, idleM
   }
 }
 
-async function measure(receiver: Receiver, prefix: string, expected: number, load: Promise<{ started: number; failed: number; phases?: EndToEnd["ingestPhases"] }>): Promise<EndToEnd> {
-  const { started, failed, phases } = await load;
+async function measure(server: DevServer, receiver: Receiver, prefix: string, expected: number, job: Record<string, unknown>): Promise<EndToEnd> {
+  const before = cpuOf(server.pid);
+  const { started, failed, phases } = await runLoad<{ started: number; failed: number; phases?: EndToEnd["ingestPhases"] }>(job);
   const s = await drain(receiver, prefix, expected);
+  const cpu = perUnit(before, cpuOf(server.pid), s.unique);
   return {
+    cpu,
     deliveriesPerSecond: s.unique / ((s.last - started) / 1000),
     p50: percentile(s.latencies, 50),
     p99: percentile(s.latencies, 99),
@@ -83,14 +95,13 @@ export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events
   const prefix = nextPrefix();
   const orgId = await setupOrganisation(dev.url, receiver.url, webhooks, true, prefix);
   const from = logSize(dev.logFile);
-  const load = runLoad<{ started: number; failed: number }>({ kind: "closed", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], total: events, connections: 50 });
-  const result = await measure(receiver, prefix, events * webhooks, load);
+  const result = await measure(dev, receiver, prefix, events * webhooks, { kind: "closed", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], total: events, connections: 50 });
   return { ...result, consumer: batchProfile(dev.logFile, from) };
 }
 
 export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, events: number, fanout: number): Promise<EndToEnd> {
   const prefix = nextPrefix();
-  const load = runLoad<{ started: number; failed: number }>({
+  const r = await measure(dev, receiver, prefix, events * fanout, {
     kind: "closed",
     url: `${dev.url}/enqueue?n=${fanout}`,
     headers: { "Content-Type": "application/json" },
@@ -98,13 +109,24 @@ export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, event
     total: events,
     connections: 50,
   });
-  const r = await measure(receiver, prefix, events * fanout, load);
   return { ...r, badSignatures: 0 };
 }
 
 export async function steadyRate(dev: DevServer, receiver: Receiver, perSecond: number, seconds: number): Promise<EndToEnd> {
   const prefix = nextPrefix();
   const orgId = await setupOrganisation(dev.url, receiver.url, 1, true, prefix);
-  const load = runLoad<{ started: number; failed: number }>({ kind: "paced", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], perSecond, seconds });
-  return measure(receiver, prefix, perSecond * seconds, load);
+  return measure(dev, receiver, prefix, perSecond * seconds, { kind: "paced", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], perSecond, seconds });
+}
+
+/**
+ * Ingest at c=50 into an organisation with `webhooks` subscribers; the consumer delivers
+ * meanwhile, on the same runtime thread. Waits for the backlog to drain before answering, so
+ * the next run starts from an idle service.
+ */
+export async function ingestSubscribed(dev: DevServer, receiver: Receiver, webhooks: number, seconds: number): Promise<Cannon & { delivered: number }> {
+  const prefix = nextPrefix();
+  const orgId = await setupOrganisation(dev.url, receiver.url, webhooks, true, prefix);
+  const r = await ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgId), seconds);
+  const s = await drain(receiver, prefix, (r.total - r.non2xx) * webhooks);
+  return { ...r, delivered: s.unique };
 }
