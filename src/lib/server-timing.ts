@@ -15,7 +15,14 @@ export class Timing {
     }
   }
 
+  private readonly notes: [string, string][] = [];
+
+  /** A value that is not a duration (a count, say), as a metric's description. */
+  note(name: string, value: string | number) {
+    this.notes.push([name, String(value)]);
+  }
+
   header(): string {
-    return this.phases.map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`).join(", ");
+    return [...this.phases.map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`), ...this.notes.map(([name, v]) => `${name};desc="${v}"`)].join(", ");
   }
 }

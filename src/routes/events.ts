@@ -13,7 +13,7 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
   let accepted;
   const timing = new Timing();
   try {
-    accepted = await acceptEvent(c.env, c.req.valid("json"), timing);
+    accepted = await acceptEvent(c.env, c.req.valid("json"), timing, (p) => c.executionCtx.waitUntil(p));
   } catch (err) {
     if (err instanceof ApiError) throw err;
     // The event could not be recorded (D1 failed): nothing was accepted, and the caller should

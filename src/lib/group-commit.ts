@@ -1,0 +1,132 @@
+/**
+ * Group commit for D1: requests that arrive while a write is in flight share the next D1 batch
+ * (one transaction, one round trip) instead of paying one each. A request still answers only
+ * after its own statements committed, so nothing is acknowledged before it is durable.
+ *
+ * Nobody waits for company: an idle isolate writes each request at once (a group of one), and
+ * groups only form under concurrency, from the requests that queued up behind the write in
+ * flight. One request at a time leads: it takes the queue's head (up to `maxEntries` and
+ * `maxBytes`) into one batch, settles every member, then hands the lead to the next waiting
+ * request, so every D1 call is made from a request that is itself waiting for it.
+ *
+ * Two rules of the Workers runtime shape it. I/O objects, a prepared statement included, belong
+ * to the request that made them, so statements travel as SQL text and values and the leader
+ * prepares them. A promise resolved from another request's context is refused, and a request
+ * that waits only on another's I/O is cancelled as hung, so a waiting request polls its entry
+ * on its own short timer. If a group stalls past `stallMs` (its leader's context was lost), the
+ * waiting request fails (the caller retries; with an event id that is safe) and the lead passes on.
+ */
+
+/** A statement as text and values: prepared by the leader, in its own request's context. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+interface Entry {
+  statements: Statement[];
+  bytes: number;
+  results?: D1Result[];
+  /** How many requests shared the transaction. */
+  groupSize?: number;
+  error?: unknown;
+  lead: boolean;
+}
+
+/** A waiting request looks at its entry after 1, 2, 4 ms, then every MAX_POLL_MS. */
+const MAX_POLL_MS = 4;
+
+export interface GroupCommitOptions {
+  maxEntries: number;
+  maxBytes: number;
+  stallMs: number;
+}
+
+export class GroupCommit {
+  private readonly waiting: Entry[] = [];
+  private leading = false;
+  private lastProgress = 0;
+
+  constructor(private readonly options: GroupCommitOptions) {}
+
+  /**
+   * Commits `statements` (in order, in one transaction with whatever else is in the group) and
+   * answers their results, with how many requests shared the transaction. `bytes` weighs the entry for the group's size limit. `waitUntil`
+   * keeps a group's write going if the leading request's client goes away.
+   */
+  async run(db: D1Database, statements: Statement[], bytes: number, waitUntil?: (p: Promise<unknown>) => void): Promise<{ results: D1Result[]; groupSize: number }> {
+    const entry: Entry = { statements, bytes, lead: false };
+    this.waiting.push(entry);
+    if (!this.leading) {
+      this.leading = true;
+      entry.lead = true;
+    }
+    const since = Date.now();
+    let pause = 1;
+    for (;;) {
+      if (entry.error !== undefined) throw entry.error;
+      if (entry.results) return { results: entry.results, groupSize: entry.groupSize! };
+      if (entry.lead) {
+        entry.lead = false;
+        const flush = this.flush(db);
+        waitUntil?.(flush);
+        await flush;
+        continue;
+      }
+      // Poll: the runtime refuses a promise resolved from another request's context, so a
+      // waiting request looks at its entry on its own timer (which also keeps it from being
+      // taken for hung).
+      if (Date.now() - since >= this.options.stallMs) this.stall(entry);
+      else await new Promise((tick) => setTimeout(tick, pause));
+      pause = Math.min(pause * 2, MAX_POLL_MS);
+    }
+  }
+
+  /** Writes one group from the head of the queue, settles its members, passes the lead on. */
+  private async flush(db: D1Database): Promise<void> {
+    const group: Entry[] = [];
+    let bytes = 0;
+    while (this.waiting.length > 0 && group.length < this.options.maxEntries) {
+      const next = this.waiting[0]!;
+      if (group.length > 0 && bytes + next.bytes > this.options.maxBytes) break;
+      bytes += next.bytes;
+      group.push(this.waiting.shift()!);
+    }
+    this.lastProgress = Date.now();
+    try {
+      // Statements are prepared here: a prepared statement belongs to the request that made it.
+      const results = await db.batch(group.flatMap((e) => e.statements.map((st) => db.prepare(st.sql).bind(...st.params))));
+      let at = 0;
+      for (const e of group) {
+        e.results = results.slice(at, at + e.statements.length);
+        e.groupSize = group.length;
+        at += e.statements.length;
+      }
+    } catch (err) {
+      for (const e of group) e.error = err;
+    } finally {
+      this.lastProgress = Date.now();
+      this.passLead();
+    }
+  }
+
+  private passLead() {
+    const next = this.waiting[0];
+    if (!next) {
+      this.leading = false;
+      return;
+    }
+    next.lead = true;
+  }
+
+  /** A request waited `stallMs` without its group being written: give up on it, and unblock the rest. */
+  private stall(entry: Entry) {
+    if (entry.results || entry.error !== undefined) return;
+    const at = this.waiting.indexOf(entry);
+    if (at >= 0) this.waiting.splice(at, 1);
+    entry.error = new Error(`group commit stalled for ${this.options.stallMs} ms`);
+    // The leader made no progress either: its context is gone. The next waiting request leads,
+    // or the next to arrive; should the lost write ever finish, it only settles its own group.
+    if (Date.now() - this.lastProgress >= this.options.stallMs) this.passLead();
+  }
+}
