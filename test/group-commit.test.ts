@@ -80,6 +80,20 @@ describe("GroupCommit", () => {
     expect(runs.map((r) => r.groupSize)).toEqual([1, 3, 3, 3, 2, 2, 1]);
   });
 
+  it("is not held up by a waiting request whose client went away: that one is written, not answered", async () => {
+    await env.DB.prepare(`CREATE TABLE IF NOT EXISTS ${table}_o (v TEXT PRIMARY KEY)`).run();
+    const gc = new GroupCommit({ maxEntries: 2, maxBytes: 1 << 20, stallMs: 5_000 });
+    const put = (v: string) => gc.run(env.DB, [{ sql: `INSERT INTO ${table}_o (v) VALUES (?)`, params: [v] }], 1);
+    const first = put("first");
+    // An entry queued by a request that is gone (cancelled: nobody polls it any more).
+    (gc as unknown as { waiting: unknown[] }).waiting.push({ statements: [{ sql: `INSERT INTO ${table}_o (v) VALUES ('orphan')`, params: [] }], bytes: 1 });
+    const [a, b, c] = [put("a"), put("b"), put("c")];
+    const started = Date.now();
+    await Promise.all([first, a, b, c]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await count(`${table}_o`, "1 = 1")).toBe(5);
+  });
+
   it("gives up on a stalled group after stallMs, and lets the next request lead", async () => {
     await env.DB.prepare(`CREATE TABLE IF NOT EXISTS ${table}_t (v TEXT PRIMARY KEY)`).run();
     const gc = new GroupCommit({ maxEntries: 50, maxBytes: 1 << 20, stallMs: 300 });

@@ -5,16 +5,17 @@
  *
  * Nobody waits for company: an idle isolate writes each request at once (a group of one), and
  * groups only form under concurrency, from the requests that queued up behind the write in
- * flight. One request at a time leads: it takes the queue's head (up to `maxEntries` and
- * `maxBytes`) into one batch, settles every member, then hands the lead to the next waiting
- * request, so every D1 call is made from a request that is itself waiting for it.
+ * flight. One write at a time: when none is in flight, the next waiting request to look takes
+ * the queue's head (oldest first, up to `maxEntries` and `maxBytes`) into one batch and settles
+ * every member. Every D1 call is made by a request that is itself waiting, and a request whose
+ * client went away cannot hold the others up: it is written, just not answered.
  *
  * Two rules of the Workers runtime shape it. I/O objects, a prepared statement included, belong
  * to the request that made them, so statements travel as SQL text and values and the leader
  * prepares them. A promise resolved from another request's context is refused, and a request
  * that waits only on another's I/O is cancelled as hung, so a waiting request polls its entry
- * on its own short timer. If a group stalls past `stallMs` (its leader's context was lost), the
- * waiting request fails (the caller retries; with an event id that is safe) and the lead passes on.
+ * on its own short timer. If a write stalls past `stallMs` (its context was lost), a waiting
+ * request fails (the caller retries; with an event id that is safe) and the next one writes.
  */
 
 /** A statement as text and values: prepared by the leader, in its own request's context. */
@@ -30,7 +31,6 @@ interface Entry {
   /** How many requests shared the transaction. */
   groupSize?: number;
   error?: unknown;
-  lead: boolean;
 }
 
 /** A waiting request looks at its entry after 1, 2, 4 ms, then every MAX_POLL_MS. */
@@ -55,19 +55,16 @@ export class GroupCommit {
    * keeps a group's write going if the leading request's client goes away.
    */
   async run(db: D1Database, statements: Statement[], bytes: number, waitUntil?: (p: Promise<unknown>) => void): Promise<{ results: D1Result[]; groupSize: number }> {
-    const entry: Entry = { statements, bytes, lead: false };
+    const entry: Entry = { statements, bytes };
     this.waiting.push(entry);
-    if (!this.leading) {
-      this.leading = true;
-      entry.lead = true;
-    }
     const since = Date.now();
     let pause = 1;
     for (;;) {
       if (entry.error !== undefined) throw entry.error;
       if (entry.results) return { results: entry.results, groupSize: entry.groupSize! };
-      if (entry.lead) {
-        entry.lead = false;
+      if (!this.leading) {
+        // Nobody is writing: this request writes the queue's head (its own entry, or older ones).
+        this.leading = true;
         const flush = this.flush(db);
         waitUntil?.(flush);
         await flush;
@@ -82,7 +79,7 @@ export class GroupCommit {
     }
   }
 
-  /** Writes one group from the head of the queue, settles its members, passes the lead on. */
+  /** Writes one group from the head of the queue and settles its members. */
   private async flush(db: D1Database): Promise<void> {
     const group: Entry[] = [];
     let bytes = 0;
@@ -106,17 +103,8 @@ export class GroupCommit {
       for (const e of group) e.error = err;
     } finally {
       this.lastProgress = Date.now();
-      this.passLead();
-    }
-  }
-
-  private passLead() {
-    const next = this.waiting[0];
-    if (!next) {
       this.leading = false;
-      return;
     }
-    next.lead = true;
   }
 
   /** A request waited `stallMs` without its group being written: give up on it, and unblock the rest. */
@@ -125,8 +113,8 @@ export class GroupCommit {
     const at = this.waiting.indexOf(entry);
     if (at >= 0) this.waiting.splice(at, 1);
     entry.error = new Error(`group commit stalled for ${this.options.stallMs} ms`);
-    // The leader made no progress either: its context is gone. The next waiting request leads,
-    // or the next to arrive; should the lost write ever finish, it only settles its own group.
-    if (Date.now() - this.lastProgress >= this.options.stallMs) this.passLead();
+    // The write in flight made no progress either: it is lost. The next request to look leads;
+    // should the lost write ever finish, it only settles its own group.
+    if (Date.now() - this.lastProgress >= this.options.stallMs) this.leading = false;
   }
 }
