@@ -63,6 +63,7 @@ const PATH_IDS: Record<string, () => string[]> = {
   "/v1/webhooks/{id}": () => [A.event.id, A.check.id],
   "/v1/exports/{id}": () => [A.exportId],
   "/v1/organisations/{id}": () => [String(A.id)],
+  "/v1/organisations/{id}/api-keys/{key_id}": () => [A.keyId],
   // Not an id: the dashboard's two public files, which hold no data.
   "/dashboard/{file}": () => ["app.js", "app.css"],
 };

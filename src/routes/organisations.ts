@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { db } from "../db/client";
 import { apiKeys, organisations } from "../db/schema";
 import { notFound } from "../errors";
@@ -10,7 +10,7 @@ import { generateApiKey, hashApiKey } from "../security/api-keys";
 import { ApiKeyCreate, OrganisationCreate } from "../schemas/organisation";
 import { validate } from "../validate";
 
-/** Operator routes: organisations and their API keys (the key is shown once, stored as a hash). */
+/** Operator routes: organisations and their API keys (shown once, stored as a hash; listed and revoked by id). */
 export const organisationRoutes = new Hono<AppEnv>();
 organisationRoutes.use(requireAdmin);
 
@@ -32,16 +32,43 @@ organisationRoutes.post("/", jsonBody(), validate("json", OrganisationCreate), a
   );
 });
 
-organisationRoutes.post("/:id/api-keys", jsonBody(), validate("json", ApiKeyCreate), async (c) => {
-  // Digits only: Number() would also read "1e0" or " 1" as organisation 1.
-  const raw = c.req.param("id");
+/** The organisation of the path, or 404. Digits only: Number() would also read "1e0" or " 1" as 1. */
+async function organisationOf(database: D1Database, raw: string): Promise<{ id: number }> {
   const id = /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : NaN;
-  const d = db(c.env.DB);
-  const org = Number.isSafeInteger(id) ? await d.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id)).get() : undefined;
+  const org = Number.isSafeInteger(id) ? await db(database).select({ id: organisations.id }).from(organisations).where(eq(organisations.id, id)).get() : undefined;
   if (!org) throw notFound("Organisation");
+  return org;
+}
+
+organisationRoutes.post("/:id/api-keys", jsonBody(), validate("json", ApiKeyCreate), async (c) => {
+  const org = await organisationOf(c.env.DB, c.req.param("id"));
+  const d = db(c.env.DB);
   const now = Date.now();
   const apiKey = generateApiKey();
   const keyId = newId("key", now);
   await d.insert(apiKeys).values({ id: keyId, organisationId: org.id, keyHash: await hashApiKey(apiKey), createdAt: now });
   return c.json({ id: keyId, api_key: apiKey, created_at: iso(now) }, 201);
+});
+
+organisationRoutes.get("/:id/api-keys", async (c) => {
+  const org = await organisationOf(c.env.DB, c.req.param("id"));
+  const rows = await db(c.env.DB)
+    .select({ id: apiKeys.id, createdAt: apiKeys.createdAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.organisationId, org.id))
+    .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+    .all();
+  return c.json({ data: rows.map((k) => ({ id: k.id, created_at: iso(k.createdAt) })) });
+});
+
+/** Revocation takes effect on the next request: keys are looked up on every call, never cached. */
+organisationRoutes.delete("/:id/api-keys/:key_id", async (c) => {
+  const org = await organisationOf(c.env.DB, c.req.param("id"));
+  const deleted = await db(c.env.DB)
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.id, c.req.param("key_id")), eq(apiKeys.organisationId, org.id)))
+    .returning({ id: apiKeys.id })
+    .get();
+  if (!deleted) throw notFound("API key");
+  return c.body(null, 204);
 });

@@ -17,3 +17,7 @@ export const OrganisationOut = z.object({
 });
 
 export const ApiKeyOut = z.object({ id: z.string(), api_key: z.string().describe("Shown once"), created_at: z.string() });
+
+/** A key as listed: its id and age only (the key itself is shown once, at creation, and stored as a hash). */
+export const ApiKeySummary = z.object({ id: z.string(), created_at: z.string() });
+export const ApiKeyList = z.object({ data: z.array(ApiKeySummary).describe("Newest first") });

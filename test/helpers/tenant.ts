@@ -5,7 +5,7 @@
  * Its markers are strings that appear in its data and nowhere else.
  */
 import { expect, inject } from "vitest";
-import { activate, call, createOrganisation, createWebhook, expectStatus, ingest, INGEST_TOKEN, sampleCompleted, waitFor } from "./api";
+import { activate, ADMIN_TOKEN, call, createOrganisation, createWebhook, expectStatus, ingest, INGEST_TOKEN, sampleCompleted, waitFor } from "./api";
 import { bucket, received, receiverUrl } from "./receivers";
 
 export interface Tenant {
@@ -19,6 +19,8 @@ export interface Tenant {
   exportId: string;
   buckets: { event: string; check: string };
   markers: string[];
+  /** The id of its API key (operator routes list and revoke keys by id). */
+  keyId: string;
 }
 
 const b64url = (text: string) => btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -56,8 +58,10 @@ export async function makeTenant(label: string): Promise<Tenant> {
   const exp = await expectStatus(202, "POST", `/v1/webhooks/${event.id}/logs/export`, { token: org.api_key, body: {} });
   await waitFor(async () => (await expectStatus(200, "GET", `/v1/exports/${exp.id}`, { token: org.api_key })).status === "done", 25_000, 200);
 
+  const keyId = (await expectStatus(200, "GET", `/v1/organisations/${org.id}/api-keys`, { token: ADMIN_TOKEN })).data[0].id as string;
+
   return {
-    id: org.id, key: org.api_key, tag, event, check, eventIds, exportId: exp.id, buckets, markers,
+    id: org.id, key: org.api_key, keyId, tag, event, check, eventIds, exportId: exp.id, buckets, markers,
     webhookIds: [event.id, check.id, ...spares.map((s) => s.id)],
   };
 }
