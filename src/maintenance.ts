@@ -1,11 +1,14 @@
 import { sweepOverdue } from "./delivery/sweep";
 import type { Env } from "./env";
+import { sweepStaleExports } from "./exports/sweep";
 import { purgeExpiredExports, purgeOldAttempts, purgeOldDeliveries } from "./maintenance/retention";
 
-/** What the cron trigger (and the local clock) runs: re-enqueue what fell out of the queue, purge old logs and exports. */
+/** What the cron trigger (and the local clock) runs: re-enqueue what fell out of the queue (deliveries, exports), purge old logs and exports. */
 export async function runMaintenance(env: Env): Promise<void> {
   const swept = await sweepOverdue(env);
   if (swept > 0) console.log(JSON.stringify({ level: "info", msg: "re-enqueued overdue deliveries", count: swept }));
+  const exports = await sweepStaleExports(env);
+  if (exports.requeued + exports.failed > 0) console.log(JSON.stringify({ level: "info", msg: "stale exports", ...exports }));
   const purged = (await purgeOldAttempts(env)) + (await purgeOldDeliveries(env));
   const expired = await purgeExpiredExports(env);
   if (purged + expired > 0) console.log(JSON.stringify({ level: "info", msg: "purged by retention", attempts: purged, exports: expired }));

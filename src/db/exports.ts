@@ -31,8 +31,8 @@ export async function insertExport(
 ): Promise<boolean> {
   const res = await d1
     .prepare(
-      `INSERT INTO exports (id, organisation_id, webhook_id, status, filters, rows, object_key, created_at, expires_at)
-       SELECT ?, organisation_id, id, 'pending', ?, 0, ?, ?, ? FROM webhooks WHERE organisation_id = ? AND id = ?`,
+      `INSERT INTO exports (id, organisation_id, webhook_id, status, filters, rows, object_key, created_at, expires_at, updated_at)
+       SELECT ?1, organisation_id, id, 'pending', ?2, 0, ?3, ?4, ?5, ?4 FROM webhooks WHERE organisation_id = ?6 AND id = ?7`,
     )
     .bind(e.id, JSON.stringify(e.filters), exportObjectKey(e.organisationId, e.id), e.createdAt, e.expiresAt, e.organisationId, e.webhookId)
     .run();
@@ -53,22 +53,27 @@ export async function findExport(d1: D1Database, organisationId: number, id: str
 
 /**
  * Takes an export to run: pending, or running when an earlier try died (the queue retries it and
- * the file is written again from the start). Done and failed exports are left alone.
+ * the file is written again from the start). Done and failed exports are left alone. Each claim
+ * counts a try, so a try that died without a word (the isolate gone mid-export) still counts.
  */
-export async function claimExport(d1: D1Database, id: string, now: number): Promise<ExportRecord | null> {
+export async function claimExport(d1: D1Database, id: string, now: number): Promise<(ExportRecord & { tries: number }) | null> {
   const row = await d1
     .prepare(
-      `UPDATE exports SET status = 'running', rows = 0, error = NULL
-       WHERE id = ? AND status IN ('pending', 'running') AND expires_at > ?
-       RETURNING id, organisation_id, webhook_id, '' AS webhook_name, status, filters, rows, object_key, error, created_at, expires_at`,
+      `UPDATE exports SET status = 'running', rows = 0, error = NULL, tries = tries + 1, updated_at = ?2
+       WHERE id = ?1 AND status IN ('pending', 'running') AND expires_at > ?2
+       RETURNING id, organisation_id, webhook_id, '' AS webhook_name, status, filters, rows, object_key, error, created_at, expires_at, tries`,
     )
     .bind(id, now)
-    .first<RawExport>();
-  return row ? parse(row) : null;
+    .first<RawExport & { tries: number }>();
+  return row ? { ...parse(row), tries: row.tries } : null;
 }
 
+/** Rows written so far; also the export's sign of life for the sweep. */
 export async function reportProgress(d1: D1Database, e: ExportRecord, rows: number) {
-  await d1.prepare("UPDATE exports SET rows = ? WHERE organisation_id = ? AND id = ? AND status = 'running'").bind(rows, e.organisation_id, e.id).run();
+  await d1
+    .prepare("UPDATE exports SET rows = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND status = 'running'")
+    .bind(rows, Date.now(), e.organisation_id, e.id)
+    .run();
 }
 
 /** Answers false when the export is gone (its webhook was deleted while it ran). */
@@ -81,7 +86,27 @@ export async function finishExport(d1: D1Database, e: ExportRecord, rows: number
 }
 
 export async function failExport(d1: D1Database, id: string, error: string) {
-  await d1.prepare("UPDATE exports SET status = 'failed', error = ? WHERE id = ? AND status IN ('pending', 'running')").bind(error.slice(0, 500), id).run();
+  await d1
+    .prepare("UPDATE exports SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running')")
+    .bind(error.slice(0, 500), Date.now(), id)
+    .run();
+}
+
+/**
+ * Unfinished exports with no sign of life since `before` (a lost queue message, a try that died
+ * without a word), oldest first; each is marked alive now so the next sweep leaves it alone
+ * while it waits in the queue again.
+ */
+export async function takeStaleExports(d1: D1Database, before: number, now: number, limit: number) {
+  const { results } = await d1
+    .prepare(
+      `UPDATE exports SET updated_at = ?2
+       WHERE id IN (SELECT id FROM exports WHERE status IN ('pending', 'running') AND updated_at < ?1 ORDER BY updated_at LIMIT ?3)
+       RETURNING id, tries`,
+    )
+    .bind(before, now, limit)
+    .all<{ id: string; tries: number }>();
+  return results;
 }
 
 /** Expired exports, oldest first, for the purge. */

@@ -136,4 +136,6 @@ export const exportsTable = sqliteTable("exports", {
   error: text("error"),
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at").notNull(),
+  tries: integer("tries").notNull(),
+  updatedAt: integer("updated_at").notNull(),
 });

@@ -1,10 +1,10 @@
 import type { QueueMessage } from "../delivery/messages";
 import { failExport } from "../db/exports";
 import type { Env } from "../env";
-import { runExport } from "./run-export";
+import { EXPORT_GAVE_UP, EXPORT_MAX_ATTEMPTS, runExport } from "./run-export";
 
-/** Tries per export before it is marked failed; wrangler.toml's max_retries for nafsi-exports matches. */
-export const EXPORT_MAX_ATTEMPTS = 3;
+/** wrangler.toml's max_retries for nafsi-exports matches EXPORT_MAX_ATTEMPTS. */
+export { EXPORT_MAX_ATTEMPTS };
 
 /** The nafsi-exports queue: one export job per message, one after another. */
 export async function consumeExports(messages: readonly Message<QueueMessage>[], env: Env): Promise<void> {
@@ -21,7 +21,7 @@ export async function consumeExports(messages: readonly Message<QueueMessage>[],
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "export failed", exportId, attempt: msg.attempts, error: String(err) }));
       if (msg.attempts >= EXPORT_MAX_ATTEMPTS) {
-        await failExport(env.DB, exportId, "The export could not be written; please try again");
+        await failExport(env.DB, exportId, EXPORT_GAVE_UP);
         msg.ack();
       } else {
         msg.retry({ delaySeconds: 5 * msg.attempts });

@@ -4,11 +4,15 @@
  * and one multipart part, never the file.
  */
 import { listAttempts, type Position } from "../db/attempts";
-import { claimExport, finishExport, reportProgress } from "../db/exports";
+import { claimExport, failExport, finishExport, reportProgress } from "../db/exports";
 import type { Env } from "../env";
 import { utf8 } from "../lib/encoding";
 import { LOG_CSV_HEADER, logCsvLine } from "./csv";
 import { MIN_PART_BYTES, PartWriter } from "./part-writer";
+
+/** Tries per export (claims, counted in D1) before it is marked failed. */
+export const EXPORT_MAX_ATTEMPTS = 3;
+export const EXPORT_GAVE_UP = "The export could not be written; please try again";
 
 /** Rows per D1 read: about 300 KB of CSV, few round trips without a large result. */
 export const EXPORT_PAGE_ROWS = 1000;
@@ -22,6 +26,11 @@ export interface ExportRun {
 export async function runExport(env: Env, exportId: string, partBytes = MIN_PART_BYTES): Promise<ExportRun | null> {
   const job = await claimExport(env.DB, exportId, Date.now());
   if (!job) return null;
+  if (job.tries > EXPORT_MAX_ATTEMPTS) {
+    // Earlier tries died without a word (their queue retries, or the sweep, brought it back).
+    await failExport(env.DB, exportId, EXPORT_GAVE_UP);
+    return null;
+  }
   const key = job.object_key!;
   const upload = await env.EXPORTS.createMultipartUpload(key, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
   const writer = new PartWriter(upload, partBytes);
