@@ -51,8 +51,9 @@ export class GroupCommit {
 
   /**
    * Commits `statements` (in order, in one transaction with whatever else is in the group) and
-   * answers their results, with how many requests shared the transaction. `bytes` weighs the entry for the group's size limit. `waitUntil`
-   * keeps a group's write going if the leading request's client goes away.
+   * answers their results, with how many requests shared the transaction. `bytes` weighs the
+   * entry for the group's size limit; `waitUntil` keeps a write going if its request's client
+   * goes away.
    */
   async run(db: D1Database, statements: Statement[], bytes: number, waitUntil?: (p: Promise<unknown>) => void): Promise<{ results: D1Result[]; groupSize: number }> {
     const entry: Entry = { statements, bytes };
