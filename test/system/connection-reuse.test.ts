@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations, startDev, type Dev } from "./dev-server";
+import { applyMigrations, post, startDev, type Dev } from "./dev-server";
 
 const json = { "Content-Type": "application/json" };
 const state = mkdtempSync(join(tmpdir(), "nafsi-reuse-"));
@@ -26,12 +26,6 @@ afterAll(() => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function post(url: string, token: string, body?: unknown) {
-  const res = await fetch(url, { method: "POST", headers: { ...json, Authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const out = (await res.json()) as Record<string, any>;
-  if (res.status >= 300) throw new Error(`${url} → ${res.status} ${JSON.stringify(out)}`);
-  return out;
-}
 
 describe("deliveries to one endpoint", () => {
   it("reuse one connection instead of opening one per delivery", async () => {

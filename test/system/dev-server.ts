@@ -52,3 +52,15 @@ export async function startDev(state: string, port: number, vars: Record<string,
     },
   };
 }
+
+/** POST a JSON body with a bearer token to the dev server; answers the JSON, throws on a non-2xx. */
+export async function post(url: string, token: string, body?: unknown): Promise<Record<string, any>> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const out = (await res.json()) as Record<string, any>;
+  if (res.status >= 300) throw new Error(`${url} → ${res.status} ${JSON.stringify(out)}`);
+  return out;
+}

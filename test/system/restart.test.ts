@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations, startDev, type Dev } from "./dev-server";
+import { applyMigrations, post, startDev, type Dev } from "./dev-server";
 
-const json = { "Content-Type": "application/json" };
 const state = mkdtempSync(join(tmpdir(), "nafsi-restart-"));
 const PORT = 18000 + Math.floor(Math.random() * 1000);
 const RECEIVER_PORT = PORT + 1000;
@@ -26,12 +25,6 @@ afterAll(() => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function post(url: string, token: string, body?: unknown) {
-  const res = await fetch(url, { method: "POST", headers: { ...json, Authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const out = (await res.json()) as Record<string, any>;
-  if (res.status >= 300) throw new Error(`${url} → ${res.status} ${JSON.stringify(out)}`);
-  return out;
-}
 
 describe("restart with deliveries pending", () => {
   it("brings every pending delivery back after a hard stop", async () => {

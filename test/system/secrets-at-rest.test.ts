@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findSecrets } from "../helpers/secret-forms";
-import { applyMigrations, startDev, type Dev } from "./dev-server";
+import { applyMigrations, post, startDev, type Dev } from "./dev-server";
 
 const state = mkdtempSync(join(tmpdir(), "nafsi-secrets-"));
 const PORT = 19000 + Math.floor(Math.random() * 1000);
@@ -33,12 +33,6 @@ const SECRETS = {
   authToken: rand(30),
 };
 
-async function post(url: string, token: string, body?: unknown) {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const out = (await res.json()) as Record<string, any>;
-  if (res.status >= 300) throw new Error(`${url} → ${res.status} ${JSON.stringify(out)}`);
-  return out;
-}
 
 /** Every file under `dir`, as bytes read one for one into a string (the forms are all ASCII). */
 function filesUnder(dir: string): [string, string][] {
