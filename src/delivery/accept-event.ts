@@ -1,7 +1,8 @@
 /**
  * Ingest: record an event and fan it out to its deliveries in one D1 transaction (one round
- * trip, shared with concurrent ingest requests), then enqueue them. The event is durable before anyone is told 202; if the queue send
- * fails afterwards, the sweeper finds the deliveries (pending and due) and enqueues them again.
+ * trip, shared with concurrent ingest requests), then enqueue them. The event is durable before
+ * anyone is told 202; if the queue send fails afterwards, the sweeper finds the deliveries
+ * (pending and due) and enqueues them again.
  *
  * The fan-out is done by SQL: every active or paused event-notification webhook of the
  * organisation subscribed to the event gets a delivery (paused ones a `skipped` one, which logs

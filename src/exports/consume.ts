@@ -3,8 +3,6 @@ import { failExport } from "../db/exports";
 import type { Env } from "../env";
 import { EXPORT_GAVE_UP, EXPORT_MAX_ATTEMPTS, runExport } from "./run-export";
 
-/** wrangler.toml's max_retries for nafsi-exports matches EXPORT_MAX_ATTEMPTS. */
-export { EXPORT_MAX_ATTEMPTS };
 
 /** The nafsi-exports queue: one export job per message, one after another. */
 export async function consumeExports(messages: readonly Message<QueueMessage>[], env: Env): Promise<void> {
@@ -20,6 +18,8 @@ export async function consumeExports(messages: readonly Message<QueueMessage>[],
       msg.ack();
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "export failed", exportId, attempt: msg.attempts, error: String(err) }));
+      // This message's last try fails the export at once. Tries across messages (the sweep's
+      // included) are counted in D1 by each claim, which refuses one past the last.
       if (msg.attempts >= EXPORT_MAX_ATTEMPTS) {
         await failExport(env.DB, exportId, EXPORT_GAVE_UP);
         msg.ack();
