@@ -5,7 +5,7 @@
  * case nothing written. Routes of API.md not mounted yet are listed as todo.
  */
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { ADMIN_TOKEN, INGEST_TOKEN, call, createOrganisation, createWebhook, type CallOptions } from "./helpers/api";
 import { dbSnapshot } from "./helpers/db-snapshot";
 import { mounted, under } from "./helpers/routes";
@@ -16,12 +16,12 @@ const API_MD_ORGANISATION_ROUTES = [
   "POST /v1/webhooks/:id/activate", "POST /v1/webhooks/:id/pause", "POST /v1/webhooks/:id/resume",
   "PUT /v1/webhooks/:id/certificate", "POST /v1/webhooks/:id/certificate/validate", "POST /v1/webhooks/:id/test",
   "GET /v1/webhooks/:id/logs", "GET /v1/webhooks/:id/stats", "POST /v1/webhooks/:id/logs/export",
-  "GET /v1/exports/:id", "GET /v1/exports/:id/download", "GET /v1/event-types",
+  "GET /v1/exports/:id", "GET /v1/exports/:id/download", "GET /v1/event-types", "POST /v1/certificates/validate",
 ];
 const API_MD_ADMIN_ROUTES = ["POST /v1/organisations", "POST /v1/organisations/:id/api-keys"];
 const API_MD_INGEST_ROUTES = ["POST /v1/events", "POST /v1/checks"];
 
-const ORGANISATION_PREFIXES = ["/v1/webhooks", "/v1/exports", "/v1/event-types"];
+const ORGANISATION_PREFIXES = ["/v1/webhooks", "/v1/exports", "/v1/event-types", "/v1/certificates"];
 const ADMIN_PREFIXES = ["/v1/organisations"];
 const INGEST_PREFIXES = ["/v1/events", "/v1/checks"];
 const routesUnder = (prefixes: string[]) => mounted.filter((r) => under(r.split(" ")[1]!, prefixes));
@@ -33,6 +33,8 @@ const VALID_BODIES: Record<string, unknown> = {
   "PATCH /v1/webhooks/:id": { name: "taken over" },
   "PUT /v1/webhooks/:id/certificate": { pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" },
   "POST /v1/webhooks/:id/test": { event: "verification.completed" },
+  // An http URL: the answer (no TLS to test) comes at once, with nothing to reach.
+  "POST /v1/certificates/validate": { pem: inject("certs").valid, url: "http://127.0.0.1:1/hook" },
   "POST /v1/organisations": { name: "Org", notification_email: "ops@example.com" },
   "POST /v1/events": { event: "units.depleted", organisation_id: 1, data: {} },
 };

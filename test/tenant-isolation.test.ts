@@ -75,6 +75,7 @@ const VALID_BODIES: Record<string, () => unknown> = {
   "POST /v1/webhooks/{id}/test": () => ({ event: "verification.completed" }),
   "POST /v1/webhooks/{id}/resume": () => ({ replay_skipped: true }),
   "POST /v1/webhooks": () => ({ type: "event_notification", name: "B's own", url: "https://api.myapp.com/b", events: ["units.depleted"] }),
+  "POST /v1/certificates/validate": () => ({ pem: inject("certs").valid, url: "http://127.0.0.1:1/hook" }),
 };
 
 /** Query and body positions, each covered by a scenario of its own below. */

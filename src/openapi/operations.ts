@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { EVENT_GROUPS, EVENT_NAMES } from "../catalogue";
 import { CheckIn, CheckOut } from "../schemas/check";
-import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValidation } from "../schemas/certificate";
+import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValidation, certificateTrySchema } from "../schemas/certificate";
 import { EventAccepted, EventIn } from "../schemas/event";
 import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
 import { ApiKeyCreate, ApiKeyList, ApiKeyOut, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
@@ -98,6 +98,7 @@ export const OPERATIONS: Operation[] = [
   { method: "put", path: `${W}/certificate`, tag: "Certificates", summary: "Store the CA certificate (PEM)", auth: "organisation", body: named("CertificateIn", CertificateIn), ok: { status: 200, description: "Its details", schema: named("Certificate", CertificateOut) }, errors: [400, 401, 404, 413, 415, 422] },
   { method: "delete", path: `${W}/certificate`, tag: "Certificates", summary: "Remove the CA certificate", auth: "organisation", ok: { status: 204, description: "Removed" }, errors: [401, 404] },
   { method: "post", path: `${W}/certificate/validate`, tag: "Certificates", summary: "Check format and expiry, and try a TLS handshake with the webhook URL", auth: "organisation", body: named("CertificateValidateIn", CertificateValidateIn), ok: { status: 200, description: "The verdict", schema: named("CertificateValidation", CertificateValidation) }, errors: [400, 401, 404, 409, 413, 415] },
+  { method: "post", path: "/v1/certificates/validate", tag: "Certificates", summary: "The same checks for a certificate and a URL, before any webhook exists (nothing is stored)", auth: "organisation", body: named("CertificateTryIn", certificateTrySchema({ allowLocal: false })), ok: { status: 200, description: "The verdict", schema: named("CertificateValidation", CertificateValidation) }, errors: [400, 401, 413, 415] },
   { method: "post", path: `${W}/test`, tag: "Testing", summary: "Send a signed test event now", auth: "organisation", body: TestEventBody, ok: { status: 200, description: "What happened", schema: TestEventResult }, errors: [400, 401, 404, 413, 415] },
 
   { method: "get", path: `${W}/logs`, tag: "Logs", summary: "Delivery attempts, newest first", auth: "organisation", query: LogQuery, ok: { status: 200, description: "A page", schema: named("LogPage", LogPage) }, errors: [400, 401, 404] },

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { Certificate } from "./webhook";
+import type { UrlPolicy } from "../security/url-policy";
+import { Certificate, webhookSchemas } from "./webhook";
 
 const pem = z.string({
   error: (issue) =>
@@ -13,6 +14,16 @@ export const CertificateIn = z.strictObject({ pem });
 
 /** POST /v1/webhooks/{id}/certificate/validate: the stored certificate, or one to try before storing it. */
 export const CertificateValidateIn = z.strictObject({ pem: pem.optional() });
+
+/**
+ * POST /v1/certificates/validate: a certificate and the URL it is for, before any webhook exists.
+ * The URL is held to the webhook URL's own rule (the same zod field), so what passes here saves.
+ */
+const tryIn = (policy: UrlPolicy) => z.strictObject({ pem, url: webhookSchemas(policy).create.shape.url });
+const tryLocal = tryIn({ allowLocal: true });
+const tryProduction = tryIn({ allowLocal: false });
+export const certificateTrySchema = (policy: UrlPolicy) => (policy.allowLocal ? tryLocal : tryProduction);
+export type CertificateTry = z.infer<typeof tryLocal>;
 
 export const CertificateOut = Certificate.extend({
   chain_length: z.number().int().describe("How many certificates the PEM held; the details are the first one's"),
