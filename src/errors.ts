@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  /** The request may or may not have taken effect (a write sent and never answered): retry it idempotently. */
+  OUTCOME_UNKNOWN: 504,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -31,12 +33,14 @@ export class ApiError extends HTTPException {
     readonly code: ErrorCode,
     message: string,
     readonly details?: FieldError[],
+    /** Fields beside `error` that the caller needs to act, such as the `event_id` to retry with. */
+    readonly extra?: Record<string, string>,
   ) {
     super(ERROR_STATUS[code], { message });
   }
 
   toJSON() {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) }, ...this.extra };
   }
 }
 

@@ -56,7 +56,7 @@ describe("GroupCommit", () => {
 
   it("fails every member of a group whose transaction fails, writes none of it, and goes on", async () => {
     await env.DB.prepare(`CREATE TABLE IF NOT EXISTS ${table} (v TEXT PRIMARY KEY)`).run();
-    const gc = new GroupCommit({ maxEntries: 50, maxBytes: 1 << 20, stallMs: 5_000 });
+    const gc = new GroupCommit({ maxEntries: 50, maxBytes: 1 << 20, stallMs: 5_000, settleMs: 5_000 });
     // a leads at once; b and c queue behind it and share the next transaction, which c breaks.
     const a = gc.run(env.DB, [insert("a")], 1);
     const b = gc.run(env.DB, [insert("b")], 1);
@@ -73,7 +73,7 @@ describe("GroupCommit", () => {
 
   it("keeps groups within their size limits, in arrival order", async () => {
     await env.DB.prepare(`CREATE TABLE IF NOT EXISTS ${table}_s (v TEXT PRIMARY KEY)`).run();
-    const gc = new GroupCommit({ maxEntries: 3, maxBytes: 100, stallMs: 5_000 });
+    const gc = new GroupCommit({ maxEntries: 3, maxBytes: 100, stallMs: 5_000, settleMs: 5_000 });
     const put = (v: string, bytes: number) => gc.run(env.DB, [{ sql: `INSERT INTO ${table}_s (v) VALUES (?)`, params: [v] }], bytes);
     const runs = await Promise.all([put("1", 10), put("2", 10), put("3", 10), put("4", 10), put("5", 10), put("6", 90), put("7", 20)]);
     // 1 alone (it led at once), then 2 3 4 (3 entries), then 5 6 (100 bytes), then 7.
@@ -82,7 +82,7 @@ describe("GroupCommit", () => {
 
   it("is not held up by a waiting request whose client went away: that one is written, not answered", async () => {
     await env.DB.prepare(`CREATE TABLE IF NOT EXISTS ${table}_o (v TEXT PRIMARY KEY)`).run();
-    const gc = new GroupCommit({ maxEntries: 2, maxBytes: 1 << 20, stallMs: 5_000 });
+    const gc = new GroupCommit({ maxEntries: 2, maxBytes: 1 << 20, stallMs: 5_000, settleMs: 5_000 });
     const put = (v: string) => gc.run(env.DB, [{ sql: `INSERT INTO ${table}_o (v) VALUES (?)`, params: [v] }], 1);
     const first = put("first");
     // An entry queued by a request that is gone (cancelled: nobody polls it any more).
@@ -96,7 +96,7 @@ describe("GroupCommit", () => {
 
   it("gives up on a stalled group after stallMs, and lets the next request lead", async () => {
     await env.DB.prepare(`CREATE TABLE IF NOT EXISTS ${table}_t (v TEXT PRIMARY KEY)`).run();
-    const gc = new GroupCommit({ maxEntries: 50, maxBytes: 1 << 20, stallMs: 300 });
+    const gc = new GroupCommit({ maxEntries: 50, maxBytes: 1 << 20, stallMs: 300, settleMs: 5_000 });
     // A leader whose write never comes back (its context lost): a database that never answers.
     const lost = { prepare: () => ({ bind: () => ({}) }), batch: () => new Promise(() => {}) } as unknown as D1Database;
     void gc.run(lost, [insert("never")], 1).catch(() => {});

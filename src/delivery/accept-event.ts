@@ -15,7 +15,7 @@ import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/encoding";
 import { canonicalJson } from "../lib/canonical-json";
 import { newId } from "../lib/ids";
-import { GroupCommit, type Statement } from "../lib/group-commit";
+import { CommitOutcomeUnknown, GroupCommit, type Statement } from "../lib/group-commit";
 import { Timing } from "../lib/server-timing";
 import { enqueueDeliveries } from "./enqueue";
 
@@ -41,9 +41,27 @@ const NEW_ID = (prefix: string) => `'${prefix}_' || lower(hex(randomblob(12)))`;
 /**
  * Concurrent ingest requests of an isolate share D1 transactions (see GroupCommit): under load
  * one round trip records many events, each request still answered only once its own committed.
- * A group holds at most 50 events (100 statements) and about 1 MiB of bodies.
+ * A group holds at most 50 events (100 statements) and about 1 MiB of bodies. A request queued
+ * 10 s behind a write that does not come back gives up (nothing of it was sent); one whose
+ * write was sent waits 35 s, past D1's 30 s limit on a query (D1 limits page), before it says
+ * the outcome is unknown.
  */
-const commits = new GroupCommit({ maxEntries: 50, maxBytes: 1024 * 1024, stallMs: 10_000 });
+const commits = new GroupCommit({ maxEntries: 50, maxBytes: 1024 * 1024, stallMs: 10_000, settleMs: 35_000 });
+
+/**
+ * The event could not be recorded, or it is not known whether it was. Either way it carries the
+ * event id the write used (the caller's, or the one assigned before the write): a retry with it
+ * is idempotent, so it can never record the event twice.
+ */
+export class EventNotRecorded extends Error {
+  constructor(
+    readonly eventId: string,
+    readonly outcome: "not_recorded" | "unknown",
+    cause: unknown,
+  ) {
+    super(`event ${eventId} ${outcome === "unknown" ? "may or may not have been recorded" : "was not recorded"}: ${String(cause)}`, { cause });
+  }
+}
 
 export async function acceptEvent(env: Env, input: EventInput, timing = new Timing(), waitUntil?: (p: Promise<unknown>) => void): Promise<Accepted> {
   const now = Date.now();
@@ -83,7 +101,9 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
        RETURNING request_hash, deliveries, skipped`,
       [orgId, eventId, input.event, now, requestHash, body],
     ),
-  ], body.length, waitUntil));
+  ], body.length, waitUntil)).catch((err: unknown) => {
+    throw new EventNotRecorded(eventId, err instanceof CommitOutcomeUnknown ? "unknown" : "not_recorded", err);
+  });
   timing.note("group", groupSize);
   const [fanout, inserted] = results as D1Result<Row>[];
 

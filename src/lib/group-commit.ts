@@ -14,8 +14,14 @@
  * to the request that made them, so statements travel as SQL text and values and the leader
  * prepares them. A promise resolved from another request's context is refused, and a request
  * that waits only on another's I/O is cancelled as hung, so a waiting request polls its entry
- * on its own short timer. If a write stalls past `stallMs` (its context was lost), a waiting
- * request fails (the caller retries; with an event id that is safe) and the next one writes.
+ * on its own short timer.
+ *
+ * A write that does not come back is answered by what can be known of it. A request still queued
+ * after `stallMs` was never sent: it fails with `CommitNotSent` (nothing of it was written, so the
+ * caller may simply retry), and if the write in flight made no progress either, the next request
+ * leads. A request whose statements were sent is never told that: its write may still commit
+ * (D1 lets a batch run 30 s), so it waits `settleMs`, longer than D1 can take, and only then
+ * fails with `CommitOutcomeUnknown`; the caller must retry in a way that cannot apply it twice.
  */
 
 /** A statement as text and values: prepared by the leader, in its own request's context. */
@@ -24,9 +30,17 @@ export interface Statement {
   params: unknown[];
 }
 
+/** The statements were never sent to D1: nothing of them was written. */
+export class CommitNotSent extends Error {}
+
+/** The statements were sent and no answer came within `settleMs`: they may or may not have committed. */
+export class CommitOutcomeUnknown extends Error {}
+
 interface Entry {
   statements: Statement[];
   bytes: number;
+  /** When the leader handed the entry's group to D1. */
+  sentAt?: number;
   results?: D1Result[];
   /** How many requests shared the transaction. */
   groupSize?: number;
@@ -39,7 +53,10 @@ const MAX_POLL_MS = 4;
 export interface GroupCommitOptions {
   maxEntries: number;
   maxBytes: number;
+  /** How long a request still queued waits for a write in flight before it gives up. */
   stallMs: number;
+  /** How long a request whose statements were sent waits for D1's answer: past D1's own limit. */
+  settleMs: number;
 }
 
 export class GroupCommit {
@@ -74,7 +91,8 @@ export class GroupCommit {
       // Poll: the runtime refuses a promise resolved from another request's context, so a
       // waiting request looks at its entry on its own timer (which also keeps it from being
       // taken for hung).
-      if (Date.now() - since >= this.options.stallMs) this.stall(entry);
+      if (entry.sentAt === undefined && Date.now() - since >= this.options.stallMs) this.stall(entry);
+      else if (entry.sentAt !== undefined && Date.now() - entry.sentAt >= this.options.settleMs) this.giveUp(entry);
       else await new Promise((tick) => setTimeout(tick, pause));
       pause = Math.min(pause * 2, MAX_POLL_MS);
     }
@@ -91,6 +109,7 @@ export class GroupCommit {
       group.push(this.waiting.shift()!);
     }
     this.lastProgress = Date.now();
+    for (const e of group) e.sentAt = this.lastProgress;
     try {
       // Statements are prepared here: a prepared statement belongs to the request that made it.
       const results = await db.batch(group.flatMap((e) => e.statements.map((st) => db.prepare(st.sql).bind(...st.params))));
@@ -108,14 +127,20 @@ export class GroupCommit {
     }
   }
 
-  /** A request waited `stallMs` without its group being written: give up on it, and unblock the rest. */
+  /** A request waited `stallMs` in the queue, never sent: take it out, and unblock the rest. */
   private stall(entry: Entry) {
     if (entry.results || entry.error !== undefined) return;
     const at = this.waiting.indexOf(entry);
     if (at >= 0) this.waiting.splice(at, 1);
-    entry.error = new Error(`group commit stalled for ${this.options.stallMs} ms`);
+    entry.error = new CommitNotSent(`group commit stalled for ${this.options.stallMs} ms; nothing was sent`);
     // The write in flight made no progress either: it is lost. The next request to look leads;
     // should the lost write ever finish, it only settles its own group.
     if (Date.now() - this.lastProgress >= this.options.stallMs) this.leading = false;
+  }
+
+  /** A sent write did not answer within `settleMs`: its outcome cannot be known from here. */
+  private giveUp(entry: Entry) {
+    if (entry.results || entry.error !== undefined) return;
+    entry.error = new CommitOutcomeUnknown(`group commit sent ${this.options.settleMs} ms ago and not answered; it may have committed`);
   }
 }

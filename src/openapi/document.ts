@@ -17,6 +17,7 @@ const ErrorBody = z.object({
     message: z.string().describe("For a person"),
     details: z.array(z.object({ path: z.string().describe('The field, e.g. "headers.0.name"; "(body)" for the body as a whole'), message: z.string() })).optional(),
   }),
+  event_id: z.string().optional().describe("Ingest's 503 and 504: the event id to retry with (a retry with it is never recorded twice)"),
 });
 
 const STATUS_TEXT: Record<number, string> = {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { acceptEvent } from "../delivery/accept-event";
+import { acceptEvent, EventNotRecorded } from "../delivery/accept-event";
 import { ApiError } from "../errors";
 import { Timing } from "../lib/server-timing";
 import { jsonBody, requireIngest, type AppEnv } from "../middleware";
@@ -15,12 +15,16 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
   try {
     accepted = await acceptEvent(c.env, c.req.valid("json"), timing, (p) => c.executionCtx.waitUntil(p));
   } catch (err) {
-    if (err instanceof ApiError) throw err;
-    // The event could not be recorded (D1 failed): nothing was accepted, and the caller should
-    // send it again; with an event_id, a retry can never deliver it twice.
-    console.error(JSON.stringify({ level: "error", msg: "ingest could not record the event", requestId: c.get("requestId"), error: String(err) }));
+    if (!(err instanceof EventNotRecorded)) throw err;
+    // Either way the answer names the event id the write used: a retry with it is idempotent,
+    // so it can never record the event twice, whether or not the first write committed.
+    console.error(JSON.stringify({ level: "error", msg: "ingest could not record the event", requestId: c.get("requestId"), outcome: err.outcome, error: String(err.cause) }));
     c.header("Retry-After", "1");
-    throw new ApiError("UNAVAILABLE", "The event could not be recorded; nothing was accepted. Retry the same request (with its event_id)");
+    const event_id = err.eventId;
+    if (err.outcome === "unknown") {
+      throw new ApiError("OUTCOME_UNKNOWN", `It is not known whether event ${event_id} was recorded (the database did not answer). Retry with "event_id": "${event_id}"; it will not be recorded twice`, undefined, { event_id });
+    }
+    throw new ApiError("UNAVAILABLE", `The event could not be recorded; nothing was accepted. Retry with "event_id": "${event_id}"`, undefined, { event_id });
   }
   c.header("Server-Timing", timing.header());
   return c.json({ event_id: accepted.event_id, deliveries: accepted.deliveries, skipped: accepted.skipped }, 202);
