@@ -121,8 +121,14 @@ export const notifications = sqliteTable("notifications", {
   webhookId: text("webhook_id").notNull(),
   kind: text("kind").notNull(),
   recipient: text("recipient").notNull(),
+  /** The email's state (migrations/0007): pending → sending → sent | failed. */
+  status: text("status", { enum: ["pending", "sending", "sent", "failed"] }).notNull(),
+  /** Sends begun. */
+  tries: integer("tries").notNull(),
+  /** The last send's error; kept on a sent row when earlier tries failed. */
   error: text("error"),
   createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
 });
 
 export const exportsTable = sqliteTable("exports", {

@@ -1,47 +1,50 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
-import { sendPauseEmail } from "./pause-email";
+import { noticeFault } from "./faults";
+import { sendNoticeEmail, type Notice } from "./pause-notice";
+import { writePause } from "./pause-record";
+import { AUTO_PAUSE_AFTER, NOTICE_RETRY_DELAYS_MS, REMEMBERED } from "./policy";
 
-/** The product document: "After 10 consecutive failures, the webhook is automatically paused". */
-export const AUTO_PAUSE_AFTER = 10;
-/** Delivery ids remembered so that a re-reported failure (a redelivered message) counts once. */
-const REMEMBERED = 64;
+export { AUTO_PAUSE_AFTER } from "./policy";
 
 export interface HealthReport {
   streak: number;
   paused: boolean;
 }
 
+const log = (level: string, msg: string, fields: Record<string, unknown>) => console.error(JSON.stringify({ level, msg, ...fields }));
+
 /**
  * One per webhook (named organisation:webhook). Counts consecutive failed deliveries; a success
- * resets the count; the 10th pauses the webhook and emails the organisation, once. Requests to
- * one object run one at a time and the count lives in synchronous storage, so concurrent reports
- * cannot both see the 10th.
+ * resets the count. At 10 or more, until it is done, the webhook owes one pause and one email:
+ * a notice kept in this object's storage, written in the same storage write as the alarm that
+ * finishes it. The report that opens it writes the pause at once; if that fails, the next report
+ * (a re-report of the same delivery too) or the alarm writes it. The email is sent by the alarm,
+ * with retries (src/durable/pause-notice.ts). The count lives in synchronous storage, so
+ * concurrent reports cannot both open a notice.
  */
 export class WebhookHealth extends DurableObject<Env> {
+  /** Notice steps run one at a time: other requests run while D1 or the email is awaited. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private pausing = false;
+
   async recordFailure(organisationId: number, webhookId: string, deliveryId: string): Promise<HealthReport> {
     const kv = this.ctx.storage.kv;
     const recent = kv.get<string[]>("recent") ?? [];
-    if (recent.includes(deliveryId)) return { streak: kv.get<number>("streak") ?? 0, paused: false };
-    const streak = (kv.get<number>("streak") ?? 0) + 1;
-    kv.put("streak", streak);
-    kv.put("recent", [...recent.slice(-(REMEMBERED - 1)), deliveryId]);
-
-    if (streak !== AUTO_PAUSE_AFTER) {
-      await this.mirror(organisationId, webhookId, streak);
-      return { streak, paused: false };
+    const counted = recent.includes(deliveryId);
+    let streak = kv.get<number>("streak") ?? 0;
+    if (!counted) {
+      streak += 1;
+      kv.put("streak", streak);
+      kv.put("recent", [...recent.slice(-(REMEMBERED - 1)), deliveryId]);
     }
-    const now = Date.now();
-    const reason = `Paused automatically after ${AUTO_PAUSE_AFTER} consecutive failed deliveries`;
-    const res = await this.env.DB.prepare(
-      "UPDATE webhooks SET status = 'paused', paused_reason = ?, failure_streak = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND status = 'active' RETURNING name, url",
-    )
-      .bind(reason, streak, now, organisationId, webhookId)
-      .first<{ name: string; url: string }>();
-    if (!res) return { streak, paused: false };
-    await this.notify(organisationId, webhookId, res.name, res.url, reason);
-    return { streak, paused: true };
+    if (streak >= AUTO_PAUSE_AFTER && kv.get<string>("pause") === undefined) await this.open(organisationId, webhookId, streak);
+
+    const owed = this.notices().find((n) => n.step === "pause");
+    if (owed && !this.pausing && (await this.pauseNow(owed.id))) return { streak, paused: true };
+    if (!counted) await this.mirror(organisationId, webhookId, streak);
+    return { streak, paused: false };
   }
 
   async recordSuccess(organisationId: number, webhookId: string): Promise<void> {
@@ -49,14 +52,17 @@ export class WebhookHealth extends DurableObject<Env> {
     await this.reset(organisationId, webhookId);
   }
 
+  /** A new run of failures starts; a notice still open (a pause owed, an email unsent) is finished all the same. */
   async reset(organisationId: number, webhookId: string): Promise<void> {
     this.ctx.storage.kv.put("streak", 0);
     this.ctx.storage.kv.put("recent", []);
+    this.ctx.storage.kv.delete("pause");
     await this.mirror(organisationId, webhookId, 0);
   }
 
   /** The webhook was deleted: nothing of it stays behind. */
   async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
@@ -64,29 +70,109 @@ export class WebhookHealth extends DurableObject<Env> {
     return this.ctx.storage.kv.get<number>("streak") ?? 0;
   }
 
+  /** Runs every open notice: there is rarely more than one, and running one early only retries it sooner. */
+  override async alarm(): Promise<void> {
+    await this.serially(async () => {
+      for (const n of this.notices()) await this.advance(n.id, { email: true });
+    });
+    await this.schedule();
+  }
+
+  /** Opens this run's notice: the notice, the run's mark and the alarm in one storage write. */
+  private async open(organisationId: number, webhookId: string, streak: number) {
+    const n: Notice = {
+      id: newId("ntf"), organisationId, webhookId, streak, step: "pause",
+      failures: 0, tries: 0, sending: false, sent: false, due: Date.now() + NOTICE_RETRY_DELAYS_MS[0]!,
+    };
+    this.ctx.storage.kv.put("pause", n.id);
+    this.save([...this.notices(), n]);
+    await this.schedule();
+  }
+
+  /** Writes an owed pause now; true when this call wrote it. */
+  private async pauseNow(id: string): Promise<boolean> {
+    this.pausing = true;
+    try {
+      return await this.serially(() => this.advance(id, { email: false }));
+    } finally {
+      this.pausing = false;
+      await this.schedule();
+    }
+  }
+
+  /** One run of a notice: its pause if still owed, then (in the alarm) its email. True when this run wrote the pause. */
+  private async advance(id: string, { email }: { email: boolean }): Promise<boolean> {
+    let n = this.notice(id);
+    let paused = false;
+    try {
+      if (n?.step === "pause") {
+        noticeFault("pause-write");
+        paused = await writePause(this.env, n.id, n.organisationId, n.webhookId, n.streak);
+        // Not ours: the webhook was no longer active (paused by hand, deleted), so no email either.
+        n = paused ? this.update(id, { step: "email", failures: 0, due: Date.now() }) : this.drop(id);
+      }
+      if (n?.step === "email" && email && (await sendNoticeEmail(this.env, n, (changes) => this.update(id, changes)))) this.drop(id);
+    } catch (err) {
+      this.failed(id, err);
+    }
+    return paused;
+  }
+
+  /** A step that threw: retried later, or given up once its tries are used (logged; the email's outcome is recorded by pause-notice.ts). */
+  private failed(id: string, err: unknown) {
+    const n = this.notice(id);
+    if (!n) return;
+    const failures = n.failures + 1;
+    const error = String(err).slice(0, 500);
+    if (failures > NOTICE_RETRY_DELAYS_MS.length) {
+      log("error", "pause notice given up", { notificationId: n.id, webhookId: n.webhookId, step: n.step, failures, error });
+      this.drop(id);
+      return;
+    }
+    log("warn", `pause notice: ${n.step} failed; retried later`, { notificationId: n.id, webhookId: n.webhookId, failures, error });
+    this.update(id, { failures, due: Date.now() + NOTICE_RETRY_DELAYS_MS[failures - 1]! });
+  }
+
+  private serially<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private notices(): Notice[] {
+    return this.ctx.storage.kv.get<Notice[]>("notices") ?? [];
+  }
+
+  private save(notices: Notice[]) {
+    this.ctx.storage.kv.put("notices", notices);
+  }
+
+  private notice(id: string): Notice | undefined {
+    return this.notices().find((n) => n.id === id);
+  }
+
+  /** Changes a stored notice (synchronous storage: durable before any message leaves the object). */
+  private update(id: string, changes: Partial<Notice>): Notice {
+    const next = { ...this.notice(id)!, ...changes };
+    this.save(this.notices().map((n) => (n.id === id ? next : n)));
+    return next;
+  }
+
+  private drop(id: string): undefined {
+    this.save(this.notices().filter((n) => n.id !== id));
+    return undefined;
+  }
+
+  /** The alarm at the earliest due notice, or none. */
+  private async schedule() {
+    const due = Math.min(...this.notices().map((n) => n.due));
+    if (Number.isFinite(due)) await this.ctx.storage.setAlarm(due);
+    else await this.ctx.storage.deleteAlarm();
+  }
+
   private async mirror(organisationId: number, webhookId: string, streak: number) {
     await this.env.DB.prepare("UPDATE webhooks SET failure_streak = ? WHERE organisation_id = ? AND id = ?")
       .bind(streak, organisationId, webhookId)
-      .run();
-  }
-
-  /** One email per automatic pause, recorded in notifications whether or not it went out. */
-  private async notify(organisationId: number, webhookId: string, name: string, url: string, reason: string) {
-    const org = await this.env.DB.prepare("SELECT notification_email FROM organisations WHERE id = ?")
-      .bind(organisationId)
-      .first<{ notification_email: string }>();
-    if (!org) return;
-    let error: string | null = null;
-    try {
-      await sendPauseEmail(this.env, org.notification_email, { webhookId, name, url, reason });
-    } catch (err) {
-      error = String(err).slice(0, 500);
-      console.error(JSON.stringify({ level: "error", msg: "pause email failed", webhookId, error }));
-    }
-    await this.env.DB.prepare(
-      "INSERT INTO notifications (id, organisation_id, webhook_id, kind, recipient, error, created_at) VALUES (?, ?, ?, 'webhook.auto_paused', ?, ?, ?)",
-    )
-      .bind(newId("ntf"), organisationId, webhookId, org.notification_email, error, Date.now())
       .run();
   }
 }

@@ -9,7 +9,7 @@ import { CheckIn, CheckOut } from "../schemas/check";
 import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValidation, certificateTrySchema } from "../schemas/certificate";
 import { EventAccepted, EventIn } from "../schemas/event";
 import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
-import { ApiKeyCreate, ApiKeyList, ApiKeyOut, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
+import { ApiKeyCreate, ApiKeyList, ApiKeyOut, NotificationList, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
 import { TimeseriesOut, TimeseriesQuery } from "../schemas/timeseries";
 import { EmptyBody, ResumeBody, WebhookListQuery, WebhookOut, webhookSchemas } from "../schemas/webhook";
 
@@ -84,6 +84,7 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/v1/organisations/{id}/api-keys", tag: "Organisations", summary: "Add an API key (shown once)", auth: "operator", body: named("ApiKeyCreate", ApiKeyCreate), ok: { status: 201, description: "Created", schema: named("ApiKey", ApiKeyOut) }, errors: [400, 401, 404, 413, 415] },
   { method: "get", path: "/v1/organisations/{id}/api-keys", tag: "Organisations", summary: "List API keys (ids and ages; never the keys)", auth: "operator", ok: { status: 200, description: "The keys", schema: named("ApiKeyList", ApiKeyList) }, errors: [401, 404] },
   { method: "delete", path: "/v1/organisations/{id}/api-keys/{key_id}", tag: "Organisations", summary: "Revoke an API key (refused from the next request on)", auth: "operator", ok: { status: 204, description: "Revoked" }, errors: [401, 404] },
+  { method: "get", path: "/v1/organisations/{id}/notifications", tag: "Organisations", summary: "Emails sent to the organisation (automatic pause notices), with each one's delivery: pending, sending, sent or failed, and the last error", auth: "operator", ok: { status: 200, description: "The notifications", schema: named("NotificationList", NotificationList) }, errors: [401, 404] },
 
   { method: "get", path: "/v1/event-types", tag: "Webhooks", summary: "The event catalogue", auth: "organisation", ok: { status: 200, description: "All events", schema: named("EventTypeList", EventTypeList) }, errors: [401] },
   { method: "post", path: "/v1/webhooks", tag: "Webhooks", summary: "Create a webhook (status inactive; a generated secret is shown once)", auth: "organisation", body: named("WebhookCreate", webhook.create), ok: { status: 201, description: "Created", schema: webhookOut }, errors: [400, 401, 413, 415] },

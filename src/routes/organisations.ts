@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { and, desc, eq } from "drizzle-orm";
 import { db } from "../db/client";
-import { apiKeys, organisations } from "../db/schema";
+import { apiKeys, notifications, organisations } from "../db/schema";
 import { notFound } from "../errors";
 import { iso } from "../lib/encoding";
 import { newId } from "../lib/ids";
@@ -10,7 +10,10 @@ import { generateApiKey, hashApiKey } from "../security/api-keys";
 import { ApiKeyCreate, OrganisationCreate } from "../schemas/organisation";
 import { validate } from "../validate";
 
-/** Operator routes: organisations and their API keys (shown once, stored as a hash; listed and revoked by id). */
+/**
+ * Operator routes: organisations, their API keys (shown once, stored as a hash; listed and revoked
+ * by id) and the emails sent to them, with how each one's delivery went.
+ */
 export const organisationRoutes = new Hono<AppEnv>();
 organisationRoutes.use(requireAdmin);
 
@@ -71,4 +74,23 @@ organisationRoutes.delete("/:id/api-keys/:key_id", async (c) => {
     .get();
   if (!deleted) throw notFound("API key");
   return c.body(null, 204);
+});
+
+/** The newest 100 is enough to see whether pause notices are reaching the organisation. */
+const NOTIFICATIONS_LISTED = 100;
+
+organisationRoutes.get("/:id/notifications", async (c) => {
+  const org = await organisationOf(c.env.DB, c.req.param("id"));
+  const rows = await db(c.env.DB)
+    .select()
+    .from(notifications)
+    .where(eq(notifications.organisationId, org.id))
+    .orderBy(desc(notifications.createdAt), desc(notifications.id))
+    .limit(NOTIFICATIONS_LISTED)
+    .all();
+  const data = rows.map((n) => ({
+    id: n.id, webhook_id: n.webhookId, kind: n.kind, recipient: n.recipient, status: n.status, tries: n.tries,
+    error: n.error, created_at: iso(n.createdAt), updated_at: iso(n.updatedAt || n.createdAt),
+  }));
+  return c.json({ data });
 });

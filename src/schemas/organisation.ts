@@ -21,3 +21,17 @@ export const ApiKeyOut = z.object({ id: z.string(), api_key: z.string().describe
 /** A key as listed: its id and age only (the key itself is shown once, at creation, and stored as a hash). */
 export const ApiKeySummary = z.object({ id: z.string(), created_at: z.string() });
 export const ApiKeyList = z.object({ data: z.array(ApiKeySummary).describe("Newest first") });
+
+/** An email sent to the organisation (an automatic pause's notice) and where its delivery is. */
+export const NotificationOut = z.object({
+  id: z.string(),
+  webhook_id: z.string(),
+  kind: z.string().describe("webhook.auto_paused"),
+  recipient: z.string(),
+  status: z.enum(["pending", "sending", "sent", "failed"]).describe("pending: waiting for its next try; failed: given up after its tries"),
+  tries: z.number().int().describe("Sends begun"),
+  error: z.string().nullable().describe("The last failed try's error"),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export const NotificationList = z.object({ data: z.array(NotificationOut).describe("Newest first, at most 100") });
