@@ -3,6 +3,8 @@
  * axis) over time, drawn by uPlot. The same figures are in a table under the chart, for screen
  * readers and for reading exact values.
  */
+// Before uPlot, which reads navigator.language as it loads (see language.ts).
+import "./language";
 import uPlot from "uplot";
 import type { TimeseriesPoint } from "./types";
 

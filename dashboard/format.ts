@@ -1,4 +1,5 @@
 /** How values read on screen, in the product document's words. */
+import { browserLanguages, usableLocale } from "./language";
 import type { WebhookStatus, WebhookType } from "./types";
 
 export const TYPE_LABEL: Record<WebhookType, string> = {
@@ -8,9 +9,29 @@ export const TYPE_LABEL: Record<WebhookType, string> = {
 
 export const STATUS_LABEL: Record<WebhookStatus, string> = { active: "Active", inactive: "Inactive", paused: "Paused" };
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+/**
+ * Made on first use, never at module load: a throw there took the whole page down. The browser's
+ * languages first, then "en-US"; if Intl refuses even that, ISO dates in UTC still read.
+ */
+let dateTime: ((d: Date) => string) | null = null;
+function formatDateTime(d: Date): string {
+  if (!dateTime) {
+    for (const locale of [usableLocale(browserLanguages()), "en-US"]) {
+      try {
+        const format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
+        format.format(d);
+        dateTime = (date) => format.format(date);
+        break;
+      } catch {
+        // the next one
+      }
+    }
+    dateTime ??= (date) => `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+  }
+  return dateTime(d);
+}
 
-export const when = (iso: string | null, never = "Never") => (iso ? dateTime.format(new Date(iso)) : never);
+export const when = (iso: string | null, never = "Never") => (iso ? formatDateTime(new Date(iso)) : never);
 
 export const percent = (rate: number | null) => (rate === null ? "—" : `${rate.toFixed(rate % 1 === 0 ? 0 : 1)}%`);
 

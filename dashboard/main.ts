@@ -2,6 +2,8 @@
  * The dashboard: a hash router over the screens of the product document. Signed out, every
  * route shows the sign-in screen; signed in, each screen loads what it shows from the API.
  */
+// First: it listens for a failure to start before any other module runs.
+import { markStarted, startFailed } from "./boot";
 import { ApiFailure, whenSignedOut } from "./api";
 import { forgetCatalogue } from "./catalogue";
 import { h, replace } from "./dom";
@@ -51,17 +53,27 @@ async function render(message?: string) {
   current = new AbortController();
   const screen: Screen = { main, signal: current.signal };
   replace(main);
+  try {
+    await show(screen, message);
+  } catch (err) {
+    // Not an API failure (show() puts those on the page): the screen itself could not start.
+    if (!screen.signal.aborted) startFailed(err);
+  }
+  markStarted();
+}
+
+async function show(screen: Screen, message?: string) {
   renderNav(Boolean(getKey()));
   if (!getKey()) return signInScreen(screen, message, () => void render());
 
-  const [pattern, show] = ROUTES.find(([re]) => re.test(location.hash)) ?? [];
+  const [pattern, start] = ROUTES.find(([re]) => re.test(location.hash)) ?? [];
   const id = pattern?.exec(location.hash)?.[1] ?? "";
   const flash = takeFlash();
   try {
-    if (!show) {
+    if (!start) {
       replace(main, h("h1", { tabindex: "-1" }, "Page not found"), h("p", null, h("a", { href: "#/" }, "Back to webhooks")));
     } else {
-      await show(screen, id);
+      await start(screen, id);
     }
   } catch (err) {
     if (screen.signal.aborted || (err instanceof ApiFailure && err.status === 401)) return;
