@@ -151,9 +151,11 @@ export class WebhookHealth extends DurableObject<Env> {
     return this.notices().find((n) => n.id === id);
   }
 
-  /** Changes a stored notice (synchronous storage: durable before any message leaves the object). */
+  /** Changes a stored notice (synchronous storage: durable before any message leaves the object); one dropped meanwhile (forget) stays dropped. */
   private update(id: string, changes: Partial<Notice>): Notice {
-    const next = { ...this.notice(id)!, ...changes };
+    const current = this.notice(id);
+    if (!current) throw new Error(`pause notice ${id} is gone`);
+    const next = { ...current, ...changes };
     this.save(this.notices().map((n) => (n.id === id ? next : n)));
     return next;
   }
