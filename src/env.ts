@@ -15,6 +15,8 @@ export interface Env {
   /** Optional: how long a pending delivery waits before the sweeper re-enqueues it, and how often the local clock ticks. */
   SWEEP_STALE_MS?: string;
   SWEEP_TICK_MS?: string;
+  /** Optional: fewer calls per export invocation than the platform's budget (src/exports/budget.ts), so a test spans several. */
+  EXPORT_QUERIES_PER_INVOCATION?: string;
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueMessage>;
   EXPORT_QUEUE: Queue<ExportMessage>;

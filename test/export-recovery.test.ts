@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runMaintenance } from "../src/maintenance";
 import { EXPORT_STALE_MS, sweepStaleExports } from "../src/exports/sweep";
-import { EXPORT_MAX_ATTEMPTS } from "../src/exports/run-export";
+import { EXPORT_MAX_ATTEMPTS } from "../src/exports/give-up";
 import { createOrganisation, createWebhook, expectStatus, waitFor } from "./helpers/api";
 import { daysAgo, seed } from "./helpers/logs";
 

@@ -19,12 +19,15 @@ export interface ExportRecord {
   expires_at: number;
 }
 
-type RawExport = Omit<ExportRecord, "filters"> & { filters: string };
-const parse = (r: RawExport): ExportRecord => ({ ...r, filters: JSON.parse(r.filters) as ExportFilters });
+export type RawExport = Omit<ExportRecord, "filters"> & { filters: string };
+export const parseExport = (r: RawExport): ExportRecord => ({ ...r, filters: JSON.parse(r.filters) as ExportFilters });
 
 export const exportObjectKey = (organisationId: number, id: string) => `exports/${organisationId}/${id}.csv`;
 
-/** Inserts the export, only if the webhook is the organisation's; answers whether it did. */
+/**
+ * Inserts the export, only if the webhook is the organisation's and has no unfinished export;
+ * answers whether it did. One statement, so two requests at once cannot both pass the check.
+ */
 export async function insertExport(
   d1: D1Database,
   e: { id: string; organisationId: number; webhookId: string; filters: ExportFilters; createdAt: number; expiresAt: number },
@@ -32,7 +35,9 @@ export async function insertExport(
   const res = await d1
     .prepare(
       `INSERT INTO exports (id, organisation_id, webhook_id, status, filters, rows, object_key, created_at, expires_at, updated_at)
-       SELECT ?1, organisation_id, id, 'pending', ?2, 0, ?3, ?4, ?5, ?4 FROM webhooks WHERE organisation_id = ?6 AND id = ?7`,
+       SELECT ?1, organisation_id, id, 'pending', ?2, 0, ?3, ?4, ?5, ?4 FROM webhooks WHERE organisation_id = ?6 AND id = ?7
+       AND NOT EXISTS (SELECT 1 FROM exports INDEXED BY exports_webhook_unfinished
+                       WHERE webhook_id = ?7 AND status IN ('pending', 'running') AND expires_at > ?4)`,
     )
     .bind(e.id, JSON.stringify(e.filters), exportObjectKey(e.organisationId, e.id), e.createdAt, e.expiresAt, e.organisationId, e.webhookId)
     .run();
@@ -48,48 +53,30 @@ export async function findExport(d1: D1Database, organisationId: number, id: str
     )
     .bind(organisationId, id, now)
     .first<RawExport>();
-  return row ? parse(row) : null;
+  return row ? parseExport(row) : null;
 }
 
-/**
- * Takes an export to run: pending, or running when an earlier try died (the queue retries it and
- * the file is written again from the start). Done and failed exports are left alone. Each claim
- * counts a try, so a try that died without a word (the isolate gone mid-export) still counts.
- */
-export async function claimExport(d1: D1Database, id: string, now: number): Promise<(ExportRecord & { tries: number }) | null> {
+/** The webhook's export that is still pending or running, if any. */
+export async function findUnfinishedExport(d1: D1Database, organisationId: number, webhookId: string, now: number): Promise<string | null> {
   const row = await d1
     .prepare(
-      `UPDATE exports SET status = 'running', rows = 0, error = NULL, tries = tries + 1, updated_at = ?2
-       WHERE id = ?1 AND status IN ('pending', 'running') AND expires_at > ?2
-       RETURNING id, organisation_id, webhook_id, '' AS webhook_name, status, filters, rows, object_key, error, created_at, expires_at, tries`,
+      `SELECT id FROM exports INDEXED BY exports_webhook_unfinished
+       WHERE webhook_id = ? AND organisation_id = ? AND status IN ('pending', 'running') AND expires_at > ? LIMIT 1`,
     )
-    .bind(id, now)
-    .first<RawExport & { tries: number }>();
-  return row ? { ...parse(row), tries: row.tries } : null;
+    .bind(webhookId, organisationId, now)
+    .first<{ id: string }>();
+  return row?.id ?? null;
 }
 
-/** Rows written so far; also the export's sign of life for the sweep. */
-export async function reportProgress(d1: D1Database, e: ExportRecord, rows: number) {
-  await d1
-    .prepare("UPDATE exports SET rows = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND status = 'running'")
-    .bind(rows, Date.now(), e.organisation_id, e.id)
-    .run();
-}
-
-/** Answers false when the export is gone (its webhook was deleted while it ran). */
-export async function finishExport(d1: D1Database, e: ExportRecord, rows: number): Promise<boolean> {
-  const res = await d1
-    .prepare("UPDATE exports SET status = 'done', rows = ? WHERE organisation_id = ? AND id = ? AND status = 'running'")
-    .bind(rows, e.organisation_id, e.id)
-    .run();
-  return res.meta.changes === 1;
-}
-
+/** Fails an unfinished export; answers where its upload was, so that it can be aborted. */
 export async function failExport(d1: D1Database, id: string, error: string) {
-  await d1
-    .prepare("UPDATE exports SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running')")
+  return d1
+    .prepare(
+      `UPDATE exports SET status = 'failed', error = ?, updated_at = ? WHERE id = ? AND status IN ('pending', 'running')
+       RETURNING object_key, upload_id`,
+    )
     .bind(error.slice(0, 500), Date.now(), id)
-    .run();
+    .first<{ object_key: string | null; upload_id: string | null }>();
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Drizzle's view of migrations/*.sql (the SQL files are the source of truth). */
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const organisations = sqliteTable("organisations", {
   id: integer("id").primaryKey({ autoIncrement: true }),
@@ -144,4 +144,10 @@ export const exportsTable = sqliteTable("exports", {
   expiresAt: integer("expires_at").notNull(),
   tries: integer("tries").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  // The checkpoint of an export that goes on across invocations (migration 0006).
+  uploadId: text("upload_id"),
+  position: text("position", { mode: "json" }).$type<{ createdAt: number; id: string }>(),
+  parts: text("parts", { mode: "json" }).$type<{ partNumber: number; etag: string }[]>().notNull(),
+  tail: blob("tail"),
+  runs: integer("runs").notNull(),
 });

@@ -1,10 +1,9 @@
 import type { QueueMessage } from "../delivery/messages";
-import { failExport } from "../db/exports";
 import type { Env } from "../env";
-import { EXPORT_GAVE_UP, EXPORT_MAX_ATTEMPTS, runExport } from "./run-export";
+import { EXPORT_MAX_ATTEMPTS, giveUpExport } from "./give-up";
+import { runExport } from "./run-export";
 
-
-/** The nafsi-exports queue: one export job per message, one after another. */
+/** The nafsi-exports queue: one export invocation per message, one after another. */
 export async function consumeExports(messages: readonly Message<QueueMessage>[], env: Env): Promise<void> {
   for (const msg of messages) {
     if (msg.body.kind !== "export") {
@@ -14,14 +13,19 @@ export async function consumeExports(messages: readonly Message<QueueMessage>[],
     const exportId = msg.body.export_id;
     try {
       const run = await runExport(env, exportId);
-      if (run) console.log(JSON.stringify({ level: "info", msg: "export done", exportId, ...run }));
+      // A pause is planned, not a failure: the export goes on in a new message. A retry of
+      // this one would count against the queue's max_retries and read as a failed try here.
+      // The new message joins the back of the queue, so exports running at once take turns.
+      if (run.outcome === "paused") await env.EXPORT_QUEUE.send({ kind: "export", export_id: exportId });
+      if (run.outcome !== "idle") console.log(JSON.stringify({ level: "info", msg: `export ${run.outcome}`, exportId, ...run }));
       msg.ack();
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "export failed", exportId, attempt: msg.attempts, error: String(err) }));
       // This message's last try fails the export at once. Tries across messages (the sweep's
-      // included) are counted in D1 by each claim, which refuses one past the last.
+      // included) are counted in D1 by each claim, which refuses one past the last. The upload
+      // stays open: the next try goes on from the last checkpoint.
       if (msg.attempts >= EXPORT_MAX_ATTEMPTS) {
-        await failExport(env.DB, exportId, EXPORT_GAVE_UP);
+        await giveUpExport(env, exportId);
         msg.ack();
       } else {
         msg.retry({ delaySeconds: 5 * msg.attempts });

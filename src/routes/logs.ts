@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { decodeCursor, encodeCursor, readLogPage } from "../db/attempts";
-import { findExport, insertExport } from "../db/exports";
-import { notFound } from "../errors";
+import { findExport, findUnfinishedExport, insertExport } from "../db/exports";
+import { ApiError, notFound } from "../errors";
 import { presentExport } from "../exports/present";
 import { newId } from "../lib/ids";
 import { exportRetentionMs } from "../maintenance/retention";
@@ -27,7 +27,11 @@ logRoutes.get("/:id/stats", async (c) => {
   return c.json(stats);
 });
 
-/** The filters may come in the query string, the JSON body, or both (the body wins). */
+/**
+ * The filters may come in the query string, the JSON body, or both (the body wins). One export
+ * per webhook runs at a time: while one is unfinished another is refused with 409 and the
+ * unfinished one's id, not answered with it, since it may have been asked with other filters.
+ */
 logRoutes.post("/:id/logs/export", jsonBody(), validate("query", ExportIn), validate("json", ExportIn), async (c) => {
   const organisationId = c.get("organisationId");
   const input = { ...c.req.valid("query"), ...c.req.valid("json") };
@@ -43,7 +47,14 @@ logRoutes.post("/:id/logs/export", jsonBody(), validate("query", ExportIn), vali
     createdAt: now,
     expiresAt: now + exportRetentionMs(c.env),
   });
-  if (!inserted) throw notFound("Webhook");
+  if (!inserted) {
+    const unfinished = await findUnfinishedExport(c.env.DB, organisationId, c.req.param("id"), now);
+    if (!unfinished) throw notFound("Webhook");
+    c.header("Location", `/v1/exports/${unfinished}`);
+    throw new ApiError("CONFLICT", `An export of this webhook is unfinished: wait until GET /v1/exports/${unfinished} says done or failed`, undefined, {
+      export_id: unfinished,
+    });
+  }
   await c.env.EXPORT_QUEUE.send({ kind: "export", export_id: id });
   const created = await findExport(c.env.DB, organisationId, id, now);
   c.header("Location", `/v1/exports/${id}`);
