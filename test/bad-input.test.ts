@@ -38,6 +38,8 @@ interface Case {
   query?: string;
   status?: number;
   path: string;
+  /** The rule the detail at `path` must state, where a case checks it. */
+  rule?: RegExp;
 }
 
 const URLS: [string, Case][] = [
@@ -67,12 +69,25 @@ const URLS: [string, Case][] = [
   ["missing", { body: { ...base, url: undefined }, path: "url" }],
   ["IPv6 loopback over http in dev", { body: withUrl("http://[::1]:8080/"), path: "url" }],
   ["edit to a private address", { to: "patch-event", body: { url: "https://192.168.1.1/" }, path: "url" }],
+  // RFC 6762 Appendix G private-use top-level names, on create and on edit, in any case, with a trailing dot.
+  ...[".intranet", ".internal", ".private", ".corp", ".home", ".lan"].flatMap((tld): [string, Case][] => [
+    [`*${tld}`, { body: withUrl(`https://wiki${tld}/hook`), path: "url", rule: /local or internal host/ }],
+    [`*${tld.toUpperCase()} with a trailing dot`, { body: withUrl(`https://wiki${tld.toUpperCase()}./hook`), path: "url", rule: /local or internal host/ }],
+    [`edit to *${tld}`, { to: "patch-event", body: { url: `https://nas.Office${tld}./` }, path: "url", rule: /local or internal host/ }],
+  ]),
 ];
 
 const HEADERS: [string, Case][] = [
   ...["Host", "content-length", "Transfer-Encoding", "CONNECTION", "Content-Type", "user-agent", "X-Nafsi-Signature", "Webhook-Id", "cf-connecting-ip", "X-Forwarded-For", "x-webhook-id"].map(
     (name): [string, Case] => [`reserved name ${name}`, { body: header(name), path: "headers.0.name" }],
   ),
+  ...["Proxy-Authorization", "proxy-connection", "PROXY-AUTHORIZATION", "Proxy-Anything"].flatMap((name): [string, Case][] => [
+    [`proxy name ${name}`, { body: header(name, "Basic dXNlcjpwdw=="), path: "headers.0.name", rule: /meant for proxies/ }],
+    [`edit to proxy name ${name}`, { to: "patch-event", body: { headers: [{ name: "X-Ok", value: "v" }, { name, value: "v" }] }, path: "headers.1.name", rule: /meant for proxies/ }],
+  ]),
+  ["a name of 257 characters", { body: header("X".repeat(257)), path: "headers.0.name", rule: /at most 256 characters/ }],
+  ["a 10 KB name", { body: header("X-" + "a".repeat(10 * 1024)), path: "headers.0.name", rule: /at most 256 characters/ }],
+  ["edit to a 10 KB name", { to: "patch-event", body: { headers: [{ name: "X-" + "a".repeat(10 * 1024), value: "v" }] }, path: "headers.0.name", rule: /at most 256 characters/ }],
   ["a space in the name", { body: header("X Custom"), path: "headers.0.name" }],
   ["an empty name", { body: header(""), path: "headers.0.name" }],
   ["a colon in the name", { body: header("X-Custom:"), path: "headers.0.name" }],
@@ -178,10 +193,20 @@ describe.each([
     expect(res.body.error.code).toMatch(/^[A-Z_]+$/);
     expect(res.body.error.details.map((d: { path: string }) => d.path), JSON.stringify(res.body)).toContain(c.path);
     for (const d of res.body.error.details) expect(d.message.length).toBeGreaterThan(0);
+    if (c.rule) expect(res.body.error.details.find((d: { path: string }) => d.path === c.path).message).toMatch(c.rule);
     expect(await dbSnapshot()).toEqual(before);
   });
 });
 
 it("has at least 60 cases", () => {
   expect(URLS.length + HEADERS.length + BODIES.length).toBeGreaterThanOrEqual(60);
+});
+
+it("still accepts a header name of exactly 256 characters, and names that only look like proxy ones, on create and on edit", async () => {
+  const headers = [{ name: "X".repeat(256), value: "v" }, { name: "X-Proxy-Id", value: "v" }, { name: "Proxyish", value: "v" }];
+  const created = await call("POST", "/v1/webhooks", { token: apiKey, body: withHeaders(headers) });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const edited = await call("PATCH", `/v1/webhooks/${created.body.id}`, { token: apiKey, body: { headers: headers.slice().reverse(), url: "https://corp.example.com/hook" } });
+  expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+  expect(edited.body.headers.map((h: { name: string }) => h.name)).toEqual(headers.map((h) => h.name).reverse());
 });

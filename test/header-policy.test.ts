@@ -6,12 +6,16 @@ import {
   isCredentialHeader,
   isMaskedValue,
   maskValue,
+  MAX_HEADER_NAME_LENGTH,
   MAX_HEADER_VALUE_BYTES,
   restoreMaskedHeaders,
 } from "../src/security/header-policy";
 
 describe("header names", () => {
-  it.each(["X-Custom-Header", "X-API-Version", "Authorization", "x-correlation-id", "A", "X_Under_Score", "!#$%&'*+-.^_`|~09az"])("allows %s", (name) => {
+  it.each([
+    "X-Custom-Header", "X-API-Version", "Authorization", "x-correlation-id", "A", "X_Under_Score", "!#$%&'*+-.^_`|~09az",
+    "X".repeat(MAX_HEADER_NAME_LENGTH), "X-Proxy-Id", "Proxy", "Proxyish-Name", // only the Proxy- prefix is for proxies
+  ])("allows %s", (name) => {
     expect(checkHeaderName(name)).toBeNull();
   });
 
@@ -27,6 +31,22 @@ describe("header names", () => {
   ])("refuses %j, not a token", (name, why) => {
     expect(checkHeaderName(name)).toMatch(why);
   });
+
+  it.each([
+    ["X".repeat(MAX_HEADER_NAME_LENGTH + 1)],
+    ["X-" + "a".repeat(10 * 1024)], // 10 KB
+    ["X ".repeat(200)], // too long and not a token: the length is named first
+  ])("refuses a name over %#: at most 256 characters", (name) => {
+    expect(MAX_HEADER_NAME_LENGTH).toBe(256);
+    expect(checkHeaderName(name)).toBe("must be at most 256 characters");
+  });
+
+  it.each(["Proxy-Authorization", "proxy-authorization", "PROXY-AUTHORIZATION", "Proxy-Connection", "proxy-CONNECTION", "Proxy-Authenticate", "Proxy-Status", "Proxy-X"])(
+    "refuses %s, which is meant for proxies",
+    (name) => {
+      expect(checkHeaderName(name)).toMatch(/meant for proxies/);
+    },
+  );
 
   // Names we own or that break HTTP, in any letter case.
   it.each([

@@ -84,18 +84,19 @@ function urlOracle(raw: unknown): string | null {
     const word = first === "" ? 0 : parseInt(first, 16);
     return word >= 0x2000 && word <= 0x3fff ? null : "IPv6 outside global unicast";
   }
-  if (host === "localhost" || /\.(localhost|local|internal|localdomain)$/.test(host) || !host.includes(".")) return "internal host name";
+  // RFC 6762 Appendix G names the private-use top-level names (.intranet ... .lan).
+  if (host === "localhost" || /\.(localhost|local|localdomain|home\.arpa|intranet|internal|private|corp|home|lan)$/.test(host) || !host.includes(".")) return "internal host name";
   return null;
 }
 
-const RESERVED = /^(host|content-length|transfer-encoding|connection|content-type|user-agent|keep-alive|upgrade|te|trailer|expect|x-webhook-id|x-delivery-id|forwarded)$|^(x-nafsi-|webhook-|cf-|x-forwarded-)/i;
+const RESERVED = /^(host|content-length|transfer-encoding|connection|content-type|user-agent|keep-alive|upgrade|te|trailer|expect|x-webhook-id|x-delivery-id|x-real-ip|forwarded)$|^(x-nafsi-|webhook-|cf-|x-forwarded-|proxy-)/i;
 
 /** Why an accepted header list should have been refused, or null: written apart from header-policy.ts. */
 function headersOracle(sent: unknown): string | null {
   if (!Array.isArray(sent) || sent.length > 20) return "not a list of at most 20";
   const names = new Set<string>();
   for (const h of sent as { name: unknown; value: unknown }[]) {
-    if (typeof h.name !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(h.name)) return `name ${JSON.stringify(h.name)} is not a token`;
+    if (typeof h.name !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/.test(h.name)) return `name ${JSON.stringify(h.name)} is not a token of at most 256 characters`;
     if (RESERVED.test(h.name)) return `name ${h.name} is ours`;
     if (names.has(h.name.toLowerCase())) return `name ${h.name} twice`;
     names.add(h.name.toLowerCase());

@@ -21,6 +21,9 @@ const ALLOWED = [
   "https://100.63.255.255/", // just below carrier-grade NAT
   "https://100.128.0.0/", // just above it
   "https://172.32.0.1/", // just above 172.16/12
+  // Private-use names only as the top-level name: elsewhere they are public labels.
+  "https://corp.example.com/", "https://home.example.org/", "https://lan.party.com/", "https://private.example/",
+  "https://intranet.acme.com/", "https://x.plan/", "https://my.homes/", "https://a.corporate/", "https://internal.example.com/",
   "https://" + "a".repeat(MAX_URL_LENGTH - "https://.com".length) + ".com",
 ];
 
@@ -111,6 +114,16 @@ const REFUSED: [string, RegExp][] = [
   ["https://db.internal/", /local or internal host/],
   ["https://a.b.internal./", /local or internal host/],
   ["https://intranet/", /fully qualified/],
+  // RFC 6762 Appendix G private-use top-level names, in any case, with trailing dots, mapped by IDNA
+  ...[".intranet", ".internal", ".private", ".corp", ".home", ".lan"].flatMap((tld): [string, RegExp][] => [
+    [`https://wiki${tld}/`, /local or internal host/],
+    [`https://a.b${tld.toUpperCase()}./`, /local or internal host/],
+    [`https://Nas.${tld[1]!.toUpperCase()}${tld.slice(2)}../hook`, /local or internal host/],
+    [`https://x${tld}:8443/`, /local or internal host/],
+  ]),
+  ["https://git.ｃｏｒｐ/", /local or internal host/], // full-width, which IDNA maps to .corp
+  ["https://git.c%6frp/", /local or internal host/], // percent-encoded
+  ["https://corp/", /fully qualified/],
   // scheme, shape, length, user info
   ["http://api.myapp.com/", /https/],
   ["ftp://api.myapp.com/", /https/],
@@ -158,6 +171,10 @@ describe("url policy (local development)", () => {
     ["http://[::1]:8080/", /https/],
     ["https://[::1]:8080/", /loopback/],
     ["https://app.localhost/", /local or internal/],
+    ["https://wiki.intranet/", /local or internal/],
+    ["http://nas.home:8080/", /https/],
+    ["https://nas.HOME./", /local or internal/],
+    ["https://git.corp/", /local or internal/],
     ["ftp://localhost/", /https/],
     ["http://user@localhost:8080/", /user information/],
   ])("still refuses %s", (url, why) => {

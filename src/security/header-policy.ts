@@ -1,26 +1,37 @@
 /**
  * Which custom headers a webhook may add to its deliveries. Names are RFC 7230 tokens; values
- * carry no CR, LF or NUL (no header injection). Names we set ourselves, or that would break
- * HTTP framing, are refused in any letter case.
+ * carry no CR, LF or NUL (no header injection). Names we set ourselves, names for proxies, and
+ * names that would break HTTP framing are refused in any letter case.
  */
 export const MAX_HEADERS = 20;
 export const MAX_HEADER_VALUE_BYTES = 4096;
+/**
+ * HTTP sets no limit on a name, but receivers cap each header line (nginx at 8 KiB by default) or
+ * all of them together (Node at 16 KiB), and registered names stay near 40 characters: 256 fits
+ * any real name and keeps a stored name from crowding out the request it rides on.
+ */
+export const MAX_HEADER_NAME_LENGTH = 256;
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RESERVED_EXACT = new Set([
   "host", "content-length", "transfer-encoding", "connection", "content-type", "user-agent",
-  "keep-alive", "upgrade", "te", "trailer", "proxy-connection", "expect",
+  "keep-alive", "upgrade", "te", "trailer", "expect",
 ]);
 const RESERVED_PREFIXES = ["x-nafsi-", "webhook-", "cf-", "x-forwarded-"];
+// Proxy-* (Proxy-Authorization, Proxy-Connection, ...) speak to a proxy on the way, not to the
+// receiver: deliveries go through none we choose, and a credential there is for whoever sits between.
+const PROXY_PREFIX = "proxy-";
 /** Our own per-delivery headers (API.md) that do not fall under a prefix above. */
 const RESERVED_OURS = new Set(["x-webhook-id", "x-delivery-id", "x-real-ip", "forwarded"]);
 
 export function checkHeaderName(name: string): string | null {
+  if (name.length > MAX_HEADER_NAME_LENGTH) return `must be at most ${MAX_HEADER_NAME_LENGTH} characters`;
   if (!TOKEN.test(name)) return "must be an HTTP token (letters, digits and !#$%&'*+-.^_`|~)";
   const lower = name.toLowerCase();
   if (RESERVED_EXACT.has(lower) || RESERVED_OURS.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) {
     return `is set by the webhook service and cannot be overridden`;
   }
+  if (lower.startsWith(PROXY_PREFIX)) return "is meant for proxies (Proxy-*), not the receiver, and cannot be set";
   return null;
 }
 

@@ -14,7 +14,11 @@ export interface UrlPolicy {
 }
 
 const LOCAL_DEV_HOSTS = new Set(["localhost", "127.0.0.1"]);
-const FORBIDDEN_SUFFIXES = [".localhost", ".local", ".internal", ".localdomain", ".home.arpa"];
+const FORBIDDEN_SUFFIXES = [
+  ".localhost", ".local", ".localdomain", ".home.arpa",
+  // Private-use top-level names that RFC 6762 Appendix G lists as in use on private networks.
+  ".intranet", ".internal", ".private", ".corp", ".home", ".lan",
+];
 
 /** Returns why the URL is refused, or null when it is allowed. */
 export function checkWebhookUrl(raw: string, policy: UrlPolicy): string | null {

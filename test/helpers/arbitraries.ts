@@ -113,6 +113,7 @@ const hostile = fc.constantFrom(
   "https://printer.local/", "https://intranet/", "javascript:alert(1)", "file:///etc/passwd", "ftp://api.myapp.com/", "https://", "https:///x",
   "https://api.myapp.com:99999/", "https://[::1/", "https://exa mple.com/", "https://ex\tample.com/", "https://xn--80ak6aa92e.com/", "https://аpple.com/",
   "https://api.myapp.com/\u0000", "https://%31%32%37.0.0.1/", "http://api.myapp.com/", "HTTPS://API.MYAPP.COM/", "https://api.myapp.com./", "https://127.0.0.1.nip.io/",
+  "https://wiki.intranet/", "https://vault.PRIVATE./", "https://git.corp/", "https://nas.home./", "https://a.b.lan/", "https://corp.example.com/", "https://x.plan/",
 );
 
 export const anyUrl = fc.oneof(
@@ -148,9 +149,17 @@ const header = fc.oneof(
   wrongType,
 );
 
+/** Names on either side of a rule's edge: the Proxy-* names and the 256-character limit. */
+const edgeName = fc.oneof(
+  fc.constantFrom("Proxy-Authorization", "proxy-connection", "PROXY-X", "X-Proxy-Id", "Proxyish"),
+  fc.integer({ min: 250, max: 262 }).map((n) => `X-${"n".repeat(n - 2)}`),
+);
+const edgeHeader = fc.record({ name: fc.oneof(fc.stringMatching(/^X-[A-Za-z]{1,8}$/), edgeName), value: fc.constant("v"), enabled: fc.boolean() });
+
 /** Header lists: mostly plausible, with duplicates, reserved names, bad bytes and too many. */
 export const headerList = fc.oneof(
   { weight: 4, arbitrary: fc.array(header, { maxLength: 4 }) },
+  { weight: 1, arbitrary: fc.array(edgeHeader, { minLength: 1, maxLength: 3 }) },
   { weight: 1, arbitrary: fc.array(fc.record({ name: fc.stringMatching(/^X-[A-Za-z]{1,2}$/), value: fc.constant("v") }), { minLength: 15, maxLength: 25 }) },
   { weight: 1, arbitrary: wrongType },
 );
