@@ -1,28 +1,81 @@
 import type { Env } from "../env";
 import type { DeliveryMessage } from "./messages";
 
-/** A sendBatch takes at most 100 messages. */
+/** A sendBatch takes at most 100 messages (Queues limits). */
 const SEND_BATCH_LIMIT = 100;
+/**
+ * A queue takes 5,000 messages/s and throws "Too Many Requests" past it (Queues limits). A large
+ * send (a replay, a sweep) keeps to half of that, so ingest and retries on the same queue still
+ * have room: one chunk of 100 every 40 ms.
+ */
+export const PACE_PER_SECOND = 2_500;
+/** A chunk that throws is tried again after these pauses: the last one waits past a 1 s rate window. */
+export const RETRY_PAUSES_MS = [250, 500, 1_000];
+/** After this many chunks in a row failed every try, the queue is taken to be down and the rest is not tried. */
+const DOWN_AFTER = 2;
+
+export interface EnqueueReport {
+  sent: number;
+  /** What the queue never got: still pending in D1, so the sweeper enqueues it once it is overdue. */
+  unsent: Omit<DeliveryMessage, "kind">[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Enqueues delivery attempts. A failed send is logged, not thrown: the deliveries are already
- * pending in D1 and the sweeper re-enqueues what the queue never got.
+ * Enqueues delivery attempts in chunks of 100, paced under the queue's rate. A chunk that throws
+ * is retried with backoff, then left for the sweeper while the others go on. Nothing is thrown:
+ * the deliveries are already pending in D1. True when the queue got every message.
  */
 export async function enqueueDeliveries(
   env: Env,
   items: Omit<DeliveryMessage, "kind">[],
   delayMs = 0,
 ): Promise<boolean> {
+  return (await enqueueReporting(env, items, delayMs)).unsent.length === 0;
+}
+
+/** enqueueDeliveries, answering what was sent and what was not. */
+export async function enqueueReporting(env: Env, items: Omit<DeliveryMessage, "kind">[], delayMs = 0): Promise<EnqueueReport> {
   const delaySeconds = Math.ceil(delayMs / 1000);
-  try {
-    for (let i = 0; i < items.length; i += SEND_BATCH_LIMIT) {
-      await env.DELIVERY_QUEUE.sendBatch(
-        items.slice(i, i + SEND_BATCH_LIMIT).map((m) => ({ body: { kind: "delivery", ...m } as const, delaySeconds })),
-      );
+  const queue = env.DELIVERY_QUEUE;
+  const report: EnqueueReport = { sent: 0, unsent: [] };
+  const started = Date.now();
+  let failedInARow = 0;
+  let lastError: unknown;
+  for (let i = 0; i < items.length; i += SEND_BATCH_LIMIT) {
+    const chunk = items.slice(i, i + SEND_BATCH_LIMIT);
+    if (failedInARow >= DOWN_AFTER) {
+      report.unsent.push(...chunk);
+      continue;
     }
-    return true;
-  } catch (err) {
-    console.error(JSON.stringify({ level: "warn", msg: "enqueue failed; the sweeper will re-enqueue", count: items.length, error: String(err) }));
-    return false;
+    // Pace: the chunk starting at message i waits until i messages' worth of the rate has passed.
+    const due = started + (i * 1000) / PACE_PER_SECOND;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const messages = chunk.map((m) => ({ body: { kind: "delivery", ...m } as const, delaySeconds }));
+    let sent = false;
+    for (let attempt = 0; !sent && attempt <= RETRY_PAUSES_MS.length; attempt++) {
+      if (attempt > 0) await sleep(RETRY_PAUSES_MS[attempt - 1]!);
+      try {
+        await queue.sendBatch(messages);
+        sent = true;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (sent) {
+      report.sent += chunk.length;
+      failedInARow = 0;
+    } else {
+      report.unsent.push(...chunk);
+      failedInARow++;
+    }
   }
+  if (report.unsent.length > 0) {
+    console.error(JSON.stringify({
+      level: "warn", msg: "enqueue failed for some deliveries; the sweeper will re-enqueue them",
+      sent: report.sent, unsent: report.unsent.length, first_unsent: report.unsent[0]!.delivery_id, error: String(lastError),
+    }));
+  }
+  return report;
 }
