@@ -28,12 +28,13 @@ export async function ingestThroughput(server: DevServer, path: string, headers:
 /** The consumer's own account of its batches (one log line each), from the wrangler log. */
 export function batchProfile(logFile: string, fromByte: number) {
   const text = readFileSync(logFile, "utf8").slice(fromByte);
-  const batches = [...text.matchAll(/"msg":"delivery batch","messages":(\d+),"attempts":\d+,"timing":"([^"]+)"/g)];
+  // Whole lines, parsed: the fields of the line may change order or grow.
+  const batches = [...text.matchAll(/^.*"msg":"delivery batch".*$/gm)].map((m) => JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; timing: string });
   const sums: Record<string, number> = {};
   let messages = 0;
-  for (const [, n, timing] of batches) {
-    messages += Number(n);
-    for (const m of timing!.matchAll(/(\w+);dur=([\d.]+)/g)) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[2]);
+  for (const { messages: n, timing } of batches) {
+    messages += n;
+    for (const m of timing.matchAll(/(\w+);dur=([\d.]+)/g)) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[2]);
   }
   const perBatch = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, batches.length)]));
   return { batches: batches.length, messagesPerBatch: messages / Math.max(1, batches.length), msPerBatch: perBatch };

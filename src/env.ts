@@ -15,10 +15,15 @@ export interface Env {
   /** Optional: how long a pending delivery waits before the sweeper re-enqueues it, and how often the local clock ticks. */
   SWEEP_STALE_MS?: string;
   SWEEP_TICK_MS?: string;
+  /** Optional: the main lane's patience and a consumer invocation's send window (src/delivery/lanes.ts). */
+  DELIVERY_PATIENCE_MS?: string;
+  DELIVERY_SEND_WINDOW_MS?: string;
   /** Optional: fewer calls per export invocation than the platform's budget (src/exports/budget.ts), so a test spans several. */
   EXPORT_QUERIES_PER_INVOCATION?: string;
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueMessage>;
+  /** Deliveries of webhooks whose endpoint hangs or answers late (src/delivery/lanes.ts). */
+  SLOW_DELIVERY_QUEUE: Queue<QueueMessage>;
   EXPORT_QUEUE: Queue<ExportMessage>;
   EXPORTS: R2Bucket;
   WEBHOOK_HEALTH: DurableObjectNamespace<WebhookHealth>;

@@ -6,6 +6,7 @@
 import { app } from "./app";
 import { consumeDeliveries } from "./delivery/consume";
 import { consumeDeadLetters } from "./delivery/dead-letter";
+import { laneOfQueue } from "./delivery/lanes";
 import type { DeliveryMessage, QueueMessage } from "./delivery/messages";
 import { armLocalClock } from "./durable/sweep-clock";
 import type { Env } from "./env";
@@ -27,7 +28,7 @@ export default {
     if (batch.queue === "nafsi-exports") return consumeExports(batch.messages, env);
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch.messages, env);
     const deliveries = batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
-    await consumeDeliveries(deliveries, env);
+    await consumeDeliveries(deliveries, env, laneOfQueue(batch.queue));
     batch.ackAll();
   },
 

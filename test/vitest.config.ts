@@ -20,6 +20,9 @@ export default defineConfig(async () => {
             ENVIRONMENT: "test",
             // Short enough to test a hanging receiver; the product's 30 s is the default.
             DELIVERY_TIMEOUT_MS: "1500",
+            // Below the timeout, so a hanging endpoint is moved to the slow lane as on the edge
+            // (where the patience is 5 s and the timeout 30 s).
+            DELIVERY_PATIENCE_MS: "1000",
           },
           // The production mTLS binding, played by a Node function that presents our client cert.
           serviceBindings: { MTLS: mtlsForwarder(pki) },

@@ -58,6 +58,8 @@ export const asDeliveryRow = (t: Target, call: Call): DeliveryRow => ({
   secret_enc: t.secret_enc,
   webhook_status: t.status,
   failure_streak: t.failure_streak,
+  // A test event or check is one send in its own request: no lane.
+  slow_since: null,
 });
 
 export function newCall(event: string, now = Date.now()): Omit<Call, "body"> {

@@ -33,6 +33,8 @@ export const webhooks = sqliteTable("webhooks", {
   certificate: text("certificate", { mode: "json" }).$type<Record<string, unknown> | null>(),
   pausedReason: text("paused_reason"),
   failureStreak: integer("failure_streak").notNull(),
+  /** Since when its deliveries go through the slow lane (src/delivery/lanes.ts); null: the main lane. */
+  slowSince: integer("slow_since"),
   revisionId: text("revision_id").notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),

@@ -6,7 +6,7 @@ import { open } from "../security/secret-box";
 import { buildRequest, type OutgoingRequest } from "./build-request";
 import type { DeliveryRow } from "./load";
 import type { Outcome } from "./retry-policy";
-import { send } from "./send";
+import { send, timeoutMs, type Unanswered } from "./send";
 import type { Signer } from "./sign";
 
 export interface Revision {
@@ -64,8 +64,10 @@ export async function prepareRequest(env: Env, signer: Signer, revisions: Revisi
   return { req };
 }
 
-/** One attempt at one delivery: prepare, then send. Never throws. */
-export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<Outcome> {
+/** One attempt at one delivery: prepare, then send (within the lane's patience). Never throws. */
+export function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<Outcome>;
+export function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs: number | null): Promise<Outcome | Unanswered>;
+export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs: number | null = null): Promise<Outcome | Unanswered> {
   const prepared = await prepareRequest(env, signer, revisions, row);
-  return "refused" in prepared ? prepared.refused : send(env, prepared.req);
+  return "refused" in prepared ? prepared.refused : send(env, prepared.req, timeoutMs(env), patienceMs);
 }

@@ -1,4 +1,5 @@
 import type { Env } from "../env";
+import { queueOfLane, type Lane } from "./lanes";
 import type { DeliveryMessage } from "./messages";
 
 /** A sendBatch takes at most 100 messages (Queues limits). */
@@ -31,14 +32,15 @@ export async function enqueueDeliveries(
   env: Env,
   items: Omit<DeliveryMessage, "kind">[],
   delayMs = 0,
+  lane: Lane = "main",
 ): Promise<boolean> {
-  return (await enqueueReporting(env, items, delayMs)).unsent.length === 0;
+  return (await enqueueReporting(env, items, delayMs, lane)).unsent.length === 0;
 }
 
 /** enqueueDeliveries, answering what was sent and what was not. */
-export async function enqueueReporting(env: Env, items: Omit<DeliveryMessage, "kind">[], delayMs = 0): Promise<EnqueueReport> {
+export async function enqueueReporting(env: Env, items: Omit<DeliveryMessage, "kind">[], delayMs = 0, lane: Lane = "main"): Promise<EnqueueReport> {
   const delaySeconds = Math.ceil(delayMs / 1000);
-  const queue = env.DELIVERY_QUEUE;
+  const queue = queueOfLane(env, lane);
   const report: EnqueueReport = { sent: 0, unsent: [] };
   const started = Date.now();
   let failedInARow = 0;
@@ -73,7 +75,7 @@ export async function enqueueReporting(env: Env, items: Omit<DeliveryMessage, "k
   }
   if (report.unsent.length > 0) {
     console.error(JSON.stringify({
-      level: "warn", msg: "enqueue failed for some deliveries; the sweeper will re-enqueue them",
+      level: "warn", msg: "enqueue failed for some deliveries; the sweeper will re-enqueue them", lane,
       sent: report.sent, unsent: report.unsent.length, first_unsent: report.unsent[0]!.delivery_id, error: String(lastError),
     }));
   }

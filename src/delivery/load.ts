@@ -17,6 +17,8 @@ export interface DeliveryRow {
   secret_enc: string;
   webhook_status: "inactive" | "active" | "paused" | null;
   failure_streak: number | null;
+  /** Set while the webhook is in the slow lane (lanes.ts). */
+  slow_since: number | null;
 }
 
 /** D1 binds at most 100 parameters per statement. */
@@ -30,7 +32,7 @@ export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<strin
     stmts.push(
       env.DB.prepare(
         `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts,
-                e.body, r.url, r.method, r.headers_enc, r.secret_enc, w.status AS webhook_status, w.failure_streak
+                e.body, r.url, r.method, r.headers_enc, r.secret_enc, w.status AS webhook_status, w.failure_streak, w.slow_since
            FROM deliveries d
            JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id
            JOIN webhook_revisions r ON r.id = d.revision_id

@@ -22,17 +22,20 @@ export async function exchange<T>(
   limitMs: number,
   read: (res: Response, elapsed: () => number) => Promise<T>,
   failed: (err: unknown, timedOut: boolean, elapsedMs: number) => T,
+  cancel?: AbortSignal,
 ): Promise<T> {
   const fetcher = env.MTLS ?? globalThis;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  // The runtime's own timer: no JavaScript timer to set and clear per send.
-  const signal = AbortSignal.timeout(limitMs);
+  // The runtime's own timer, made here: the caller starts a send only when it has a connection
+  // (connection-gate.ts), so the time it spent waiting for one is not counted against it.
+  const timeout = AbortSignal.timeout(limitMs);
+  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   try {
     const res = await fetcher.fetch(url, { ...init, redirect: "manual", signal });
     return await read(res, elapsed);
   } catch (err) {
-    return failed(err, signal.aborted, elapsed());
+    return failed(err, timeout.aborted, elapsed());
   }
 }
 
@@ -43,7 +46,8 @@ export const exchangeRequest = <T>(
   limitMs: number,
   read: (res: Response, elapsed: () => number) => Promise<T>,
   failed: (err: unknown, timedOut: boolean, elapsedMs: number) => T,
-) => exchange(env, req.url, { method: req.method, headers: req.headers, body: req.body }, limitMs, read, failed);
+  cancel?: AbortSignal,
+) => exchange(env, req.url, { method: req.method, headers: req.headers, body: req.body }, limitMs, read, failed, cancel);
 
 /** Answers longer than this are cut off; shorter ones are read to the end. */
 const MAX_DRAINED_BYTES = 64 * 1024;
@@ -54,18 +58,37 @@ const MAX_DRAINED_BYTES = 64 * 1024;
  * deliveries to one endpoint opened a new one (on the edge, a TLS handshake with our client
  * certificate each). test/system/connection-reuse.test.ts holds it.
  */
-export function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Outcome> {
-  return exchangeRequest(
+export function send(env: Env, req: OutgoingRequest, limitMs?: number): Promise<Outcome>;
+export function send(env: Env, req: OutgoingRequest, limitMs: number, patienceMs: number | null): Promise<Outcome | Unanswered>;
+export function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env), patienceMs: number | null = null): Promise<Outcome | Unanswered> {
+  // Patience covers the wait for the answer's headers only: once the endpoint has answered,
+  // its status is the outcome, however long its body takes.
+  const patience = patienceMs !== null && patienceMs < limitMs ? new AbortController() : null;
+  const timer = patience ? setTimeout(() => patience.abort(), patienceMs!) : undefined;
+  return exchangeRequest<Outcome | Unanswered>(
     env,
     req,
     limitMs,
     async (res, elapsed) => {
+      clearTimeout(timer);
       await readLimited(res.body, MAX_DRAINED_BYTES).catch(() => {});
       return classifyResponse(res.status, res.headers, elapsed());
     },
-    (err, timedOut, ms) => classifyError(err, timedOut, limitMs, ms),
+    (err, timedOut, ms) => {
+      clearTimeout(timer);
+      return !timedOut && patience?.signal.aborted ? { unanswered: true, elapsedMs: ms } : classifyError(err, timedOut, limitMs, ms);
+    },
+    patience?.signal,
   );
 }
+
+/** A send cancelled for want of an answer within the lane's patience: not an attempt (lanes.ts). */
+export interface Unanswered {
+  unanswered: true;
+  elapsedMs: number;
+}
+
+export const isUnanswered = (x: Outcome | Unanswered): x is Unanswered => "unanswered" in x;
 
 export function classifyResponse(status: number, headers: Headers, ms: number): Outcome {
   if (status >= 200 && status < 300) return { ok: true, statusCode: status, responseTimeMs: ms, errorCode: null, error: null };
@@ -74,6 +97,17 @@ export function classifyResponse(status: number, headers: Headers, ms: number): 
   if (status === 525 || status === 526) return fail("tls", status, ms, `TLS handshake with the endpoint failed (HTTP ${status})`);
   if (status === 521 || status === 523) return fail("connection", status, ms, `The endpoint could not be reached (HTTP ${status})`);
   if (status === 522 || status === 524) return fail("timeout", status, ms, `The endpoint timed out (HTTP ${status})`);
+  // 520 is Cloudflare's "unknown error" from an origin, and also what it answers to every request
+  // that presents a client certificate (the mTLS binding) to a hostname it proxies (mTLS binding
+  // docs): one cause fixes itself, the other never does. It stays a retried http_5xx (two more
+  // sends over 6 s cost little; not retrying would lose a delivery to a passing origin error),
+  // with the likely cause named. Certificate validation fails it outright (handshake.ts).
+  if (status === 520) {
+    return fail("http_5xx", status, ms,
+      "Endpoint answered HTTP 520 (Cloudflare: unknown error). Likely cause: the endpoint's hostname is proxied by Cloudflare (orange cloud), " +
+      "and Cloudflare answers 520 to any request that presents our client certificate to a proxied hostname. " +
+      "Make the record DNS-only (grey cloud) or give the endpoint a DNS-only hostname; otherwise check the origin behind Cloudflare.");
+  }
   const code: FailureCode = status >= 500 ? "http_5xx" : status >= 400 ? "http_4xx" : "http_3xx";
   const message = code === "http_3xx" ? `Endpoint answered HTTP ${status} (redirects are not followed)` : `Endpoint answered HTTP ${status}`;
   const outcome = fail(code, status, ms, message);

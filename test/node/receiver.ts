@@ -29,6 +29,7 @@ import type { Recorded } from "./recorded";
 const records = new Map<string, Recorded[]>();
 const counters = new Map<string, number>();
 const hanging = new Set<ServerResponse>();
+const open = new Map<string, number>();
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -36,7 +37,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function record(req: IncomingMessage, body: Buffer): { bucket: string; parts: string[] } {
+function record(req: IncomingMessage, body: Buffer): { bucket: string; parts: string[]; entry: Recorded } {
   const url = new URL(req.url ?? "/", "http://x");
   const [bucket = "", ...parts] = url.pathname.split("/").filter(Boolean);
   const socket = req.socket as TLSSocket;
@@ -44,7 +45,7 @@ function record(req: IncomingMessage, body: Buffer): { bucket: string; parts: st
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(", ") : (v ?? "");
   const list = records.get(bucket) ?? [];
-  list.push({
+  const entry: Recorded = {
     method: req.method ?? "",
     path: url.pathname,
     headers,
@@ -52,14 +53,19 @@ function record(req: IncomingMessage, body: Buffer): { bucket: string; parts: st
     at: Date.now(),
     tls: Boolean(socket.encrypted),
     client_cert_subject: peer && peer.subject ? String(peer.subject.CN) : null,
-  });
+  };
+  list.push(entry);
   records.set(bucket, list);
-  return { bucket, parts };
+  return { bucket, parts, entry };
 }
 
 async function behave(req: IncomingMessage, res: ServerResponse) {
   const body = await readBody(req);
-  const { bucket, parts } = record(req, body);
+  const { bucket, parts, entry } = record(req, body);
+  // How many of this bucket's requests are unanswered, this one included: the sender's concurrency.
+  entry.in_flight = (open.get(bucket) ?? 0) + 1;
+  open.set(bucket, entry.in_flight);
+  res.on("close", () => open.set(bucket, open.get(bucket)! - 1));
   const [behaviour, a, b] = parts;
   switch (behaviour) {
     case "hang":

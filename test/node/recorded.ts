@@ -7,4 +7,6 @@ export interface Recorded {
   at: number;
   tls: boolean;
   client_cert_subject: string | null;
+  /** Requests of the same bucket still unanswered when this one arrived, itself included. */
+  in_flight?: number;
 }
