@@ -1,8 +1,8 @@
 /**
  * "Creating a Webhook" in the product document's six steps. Nothing is stored until Create
- * Webhook, except when Validate Certificate is pressed: the API validates a certificate against
- * a webhook's URL, so the webhook is then saved as Inactive and the last step updates it
- * (Cancel deletes it). The API's field errors take the person to the step of the field.
+ * Webhook: Validate Certificate tries the certificate against the URL of step 1 with
+ * POST /v1/certificates/validate, which stores nothing. The API's field errors take the person
+ * to the step of the field.
  */
 import { api, ApiFailure, type FieldError } from "../api";
 import { eventTypes } from "../catalogue";
@@ -79,8 +79,14 @@ export async function createScreen({ main, signal }: Screen): Promise<void> {
 
   async function validateCertificate(): Promise<CertificateValidation> {
     if (!s.pem.trim()) throw new Error("Choose a certificate file (or paste one) first.");
-    if (!savedId && !(await save())) throw new Error("Fix the fields marked first.");
-    return api<CertificateValidation>("POST", `/v1/webhooks/${savedId}/certificate/validate`, { pem: s.pem });
+    try {
+      return await api<CertificateValidation>("POST", "/v1/certificates/validate", { pem: s.pem, url: s.url });
+    } catch (err) {
+      // The URL is refused as it would be on saving: say so by its field, in step 1.
+      if (!(err instanceof ApiFailure) || !err.details.some((d) => d.path === "url")) throw err;
+      await fail(err);
+      throw new Error("Fix the fields marked first.");
+    }
   }
 
   async function finish() {
@@ -112,10 +118,10 @@ export async function createScreen({ main, signal }: Screen): Promise<void> {
 
   async function section(): Promise<HTMLElement> {
     switch (step) {
-      // Once saved (to validate the certificate), the type is fixed, as for any webhook.
+      // Once saved (Create Webhook stored it, then its certificate was refused), the type is fixed.
       case 0: return basicSection(s, savedId ? "edit" : "create");
       case 1: {
-        const note = savedId ? notice("info", "This webhook was saved as Inactive so that the certificate could be tried against its URL. Finish the steps to complete it; Cancel deletes it.") : null;
+        const note = savedId ? notice("info", "This webhook was saved as Inactive, but its certificate was refused. Fix it and press Create Webhook again; Cancel deletes the webhook.") : null;
         return h("div", null, certificateSection(s, { validate: validateCertificate, note }), h("h3", null, "Webhook Secret"), secretSection(s, null));
       }
       case 2: return headersSection(s);

@@ -2,12 +2,13 @@
  * More of the dashboard: the test dialog words each result as the product document does (failed
  * with the status, timeout); a Verification Check webhook is created with its criteria, the
  * criteria step showing the errors of its own fields; the edit screen shows the API's field
- * errors by their fields; the logs page through more than a page. (A TLS failure cannot be shown
+ * errors by their fields; the logs page through more than a page; a certificate is validated in
+ * the wizard without saving a webhook. (A TLS failure cannot be shown
  * here: under wrangler dev the runtime reports it to the worker as "internal error";
  * dashboard/words.test.ts checks its wording.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
+import { call, makeCaPem, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
 
 let service: Service;
 let receiver: Receiver;
@@ -167,4 +168,29 @@ describe("the logs", () => {
     await page.getByText("Page 1").waitFor();
     expect(await rows.count()).toBe(50);
   });
+});
+
+describe("the certificate", () => {
+  const webhooks = async () => (await call(`${service.url}/v1/webhooks?limit=100`, "GET", org.api_key)).data as { id: string; name: string; certificate: unknown }[];
+
+  it("is validated in the wizard without saving a webhook", async () => {
+    const { page } = b;
+    const before = (await webhooks()).length;
+    await page.getByRole("link", { name: "Create Webhook" }).first().click();
+    await page.getByLabel("Name", { exact: true }).fill("Only validated");
+    await page.getByLabel("Webhook URL").fill(`${receiver.url}/hooks/ok`);
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("heading", { name: "Step 2: Authentication (mTLS)" }).waitFor();
+    await page.getByLabel("CA certificate (PEM file)").setInputFiles(makeCaPem(service.state));
+    await page.getByText("Chosen: ca.pem").waitFor();
+    await page.getByRole("button", { name: "Validate Certificate" }).click();
+    const result = page.locator(".validation");
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(/✅ Format: PEM certificate.*❌ TLS handshake: .*http:\/\//);
+    expect(await webhooks()).toHaveLength(before);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+    expect(await webhooks()).toHaveLength(before);
+  });
+
 });
