@@ -1,4 +1,4 @@
-/** The row actions of a webhook that change it: activate, pause, resume, delete. */
+/** The actions that change a webhook: activate, pause, resume, delete, and remove its certificate. */
 import { api } from "./api";
 import { ask } from "./dialogs/modal";
 import { h } from "./dom";
@@ -34,5 +34,17 @@ export async function remove(w: Webhook): Promise<boolean> {
   );
   if (answer !== "delete") return false;
   await api("DELETE", `/v1/webhooks/${w.id}`);
+  return true;
+}
+
+/** Remove the stored CA certificate after a confirmation. False when cancelled. */
+export async function removeCertificate(w: Webhook): Promise<boolean> {
+  const answer = await ask(
+    `Remove the certificate of ${w.name}?`,
+    h("p", null, "Its CA certificate is deleted from Nafsi. You can upload one again at any time."),
+    [{ value: "remove", label: "Remove certificate", kind: "danger" }],
+  );
+  if (answer !== "remove") return false;
+  await api("DELETE", `/v1/webhooks/${w.id}/certificate`);
   return true;
 }

@@ -41,6 +41,8 @@ export function validationResult(v: CertificateValidation): HTMLElement {
 export interface CertificateOptions {
   /** The certificate already stored (edit), shown above the chooser. */
   stored?: CertificateDetails | null;
+  /** Removes the stored certificate (edit): a button next to it. */
+  remove?: () => Promise<void>;
   /** Validates state.pem (or the stored one when empty); may throw ApiFailure with field errors. */
   validate: () => Promise<CertificateValidation>;
   note?: HTMLElement | null;
@@ -86,7 +88,14 @@ export function certificateSection(s: FormState, opts: CertificateOptions): HTML
     "div",
     { class: "section" },
     h("p", null, "All webhooks use mTLS: your server and Nafsi verify each other, and all communication is encrypted. Upload your CA certificate in PEM format."),
-    opts.stored !== undefined && h("div", { class: "stored" }, h("h3", null, "Current certificate"), opts.stored ? certificateSummary(opts.stored) : h("p", { class: "muted" }, "None uploaded.")),
+    opts.stored !== undefined &&
+      h(
+        "div",
+        { class: "stored" },
+        h("h3", null, "Current certificate"),
+        opts.stored ? certificateSummary(opts.stored) : h("p", { class: "muted" }, "None uploaded."),
+        opts.stored && opts.remove && h("div", { class: "actions left" }, busyButton("Remove certificate", opts.remove, { class: "danger" })),
+      ),
     field(opts.stored ? "Replace with CA certificate (PEM file)" : "CA certificate (PEM file)", file, "Choose File: a .pem or .crt file. DER files must be converted to PEM first."),
     chosen,
     field("Or paste the certificate", pem),

@@ -2,7 +2,7 @@
  * "Editing a Webhook": every setting but the type, which is shown but fixed; the certificate;
  * and the status actions (Activate, Pause, Resume), Test and Delete.
  */
-import { activate, pause, remove, resume } from "../actions";
+import { activate, pause, remove, removeCertificate, resume } from "../actions";
 import { api, ApiFailure } from "../api";
 import { eventTypes } from "../catalogue";
 import { openTestDialog } from "../dialogs/test-event";
@@ -45,13 +45,16 @@ export async function editScreen(screen: Screen, id: string, message?: Child): P
             if (r) await again(`The webhook is active again${r.replayed ? `; ${r.replayed} skipped deliveries are being sent` : ""}.`);
           }), { class: "primary" });
 
+  const removeStored = run(async () => {
+    if (await removeCertificate(w)) await again("The certificate was removed.");
+  });
   const validate = () => api<CertificateValidation>("POST", `/v1/webhooks/${id}/certificate/validate`, s.pem.trim() ? { pem: s.pem } : {});
 
   const form = h(
     "form",
     { class: "card", on: { submit: (e) => void save(e) } },
     h("fieldset", null, h("legend", null, "Basic Information"), basicSection(s, "edit")),
-    h("fieldset", null, h("legend", null, "Authentication (mTLS)"), certificateSection(s, { stored: w.certificate, validate })),
+    h("fieldset", null, h("legend", null, "Authentication (mTLS)"), certificateSection(s, { stored: w.certificate, validate, remove: removeStored })),
     h("fieldset", null, h("legend", null, "Webhook Secret"), secretSection(s, w.secret_hint)),
     h("fieldset", null, h("legend", null, "Custom Headers"), headersSection(s)),
     w.type === "event_notification"

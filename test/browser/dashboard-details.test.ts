@@ -3,10 +3,11 @@
  * with the status, timeout); a Verification Check webhook is created with its criteria, the
  * criteria step showing the errors of its own fields; the edit screen shows the API's field
  * errors by their fields; the logs page through more than a page; a certificate is validated in
- * the wizard without saving a webhook. (A TLS failure cannot be shown
+ * the wizard without saving a webhook, and removed on the edit screen. (A TLS failure cannot be shown
  * here: under wrangler dev the runtime reports it to the worker as "internal error";
  * dashboard/words.test.ts checks its wording.)
  */
+import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, makeCaPem, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
 
@@ -193,4 +194,20 @@ describe("the certificate", () => {
     expect(await webhooks()).toHaveLength(before);
   });
 
+  it("is removed on the edit screen, after a confirmation", async () => {
+    const { page } = b;
+    const target = (await webhooks()).find((w) => w.name === "Slow endpoint")!;
+    await call(`${service.url}/v1/webhooks/${target.id}/certificate`, "PUT", org.api_key, { pem: readFileSync(makeCaPem(service.state), "utf8") });
+    await page.evaluate(`location.hash = "#/webhooks/${target.id}/edit"`);
+    await page.getByRole("heading", { level: 1, name: "Edit Slow endpoint" }).waitFor();
+    expect(await page.locator(".stored").textContent()).toContain("Acme Webhook Root CA");
+    await page.getByRole("button", { name: "Remove certificate" }).click();
+    const dialog = page.getByRole("dialog", { name: "Remove the certificate of Slow endpoint?" });
+    await b.shot("28-edit-remove-certificate");
+    await dialog.getByRole("button", { name: "Remove certificate" }).click();
+    await page.getByText("The certificate was removed.").waitFor();
+    expect(await page.locator(".stored").textContent()).toContain("None uploaded.");
+    expect(await page.getByRole("button", { name: "Remove certificate" }).count()).toBe(0);
+    expect((await call(`${service.url}/v1/webhooks/${target.id}`, "GET", org.api_key)).certificate).toBeNull();
+  });
 });
