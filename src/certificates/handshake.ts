@@ -9,7 +9,7 @@ import { classifyError, classifyResponse, exchange, timeoutMs } from "../deliver
 import { isProduction, type Env } from "../env";
 import { checkWebhookUrl } from "../security/url-policy";
 
-export type HandshakeErrorCode = "not_reachable" | "tls_refused" | "timeout" | "no_tls" | "url_forbidden";
+export type HandshakeErrorCode = "not_reachable" | "tls_refused" | "timeout" | "no_tls" | "url_forbidden" | "cloudflare_proxied";
 
 export interface Handshake {
   ok: boolean;
@@ -24,6 +24,13 @@ export interface Handshake {
 /** Cloudflare answers these itself when it cannot reach an origin behind it. */
 const EDGE_UNREACHABLE = new Set([521, 523]);
 const EDGE_TIMEOUT = 522;
+/**
+ * Cloudflare answers 520 to a Worker that presents a client certificate (the mTLS binding) to a
+ * hostname it proxies: "mTLS for Workers cannot be used for requests made to a service that is a
+ * proxied zone on Cloudflare" (Workers mTLS binding docs). The handshake with the edge went
+ * through, but no delivery will reach the endpoint, so validation fails it.
+ */
+const EDGE_UNKNOWN = 520;
 
 type Verdict = Pick<Handshake, "ok" | "error" | "error_code">;
 
@@ -33,11 +40,24 @@ const ADVICE = {
     "Either your server's certificate is not trusted (it must chain to a public CA: a Worker does not trust private CAs), " +
     "or your server refused our client certificate (trust Nafsi's client CA, e.g. nginx ssl_client_certificate).",
   timeout: "Check that the server is up and that nothing between drops the connection.",
+  cloudflare_proxied:
+    "Cloudflare does not let a client certificate through to a hostname it proxies (an orange-clouded DNS record), so our deliveries " +
+    "cannot reach it either. Make the record DNS-only (grey cloud), or point the webhook at a DNS-only hostname of the same server; " +
+    "to keep the proxy, drop the client-certificate requirement for this endpoint and verify our signature instead.",
+  origin_error: "Cloudflare got no valid answer from the server behind it: check that the origin is up and answers HTTPS.",
 };
 const failed = (error_code: HandshakeErrorCode, error: string): Verdict => ({ ok: false, error_code, error });
 
-/** Any HTTP answer means the handshake went through, but for the edge's own TLS and reachability errors. */
-export function verdictFromStatus(status: number, host: string): Verdict {
+/**
+ * Any HTTP answer means the handshake went through, but for the edge's own TLS and reachability
+ * errors, and its 520. `clientCertificate`: whether our certificate was presented (the binding).
+ */
+export function verdictFromStatus(status: number, host: string, clientCertificate = true): Verdict {
+  if (status === EDGE_UNKNOWN) {
+    return clientCertificate
+      ? failed("cloudflare_proxied", `Cloudflare answered HTTP 520 for ${host}: the host is most likely behind Cloudflare's proxy. ${ADVICE.cloudflare_proxied}`)
+      : failed("not_reachable", `Cloudflare answered HTTP 520 for ${host} (unknown error from its origin). ${ADVICE.origin_error}`);
+  }
   if (classifyResponse(status, new Headers(), 0).errorCode === "tls") {
     return failed("tls_refused", `The TLS handshake with ${host} failed (HTTP ${status}). ${ADVICE.tls_refused}`);
   }
@@ -71,7 +91,7 @@ export async function testHandshake(env: Env, url: string): Promise<Handshake> {
     limit,
     async (res, elapsed) => {
       await res.body?.cancel().catch(() => {});
-      return { ...base, status_code: res.status, response_time_ms: elapsed(), ...verdictFromStatus(res.status, host) };
+      return { ...base, status_code: res.status, response_time_ms: elapsed(), ...verdictFromStatus(res.status, host, base.client_certificate) };
     },
     (err, timedOut, ms) => ({ ...base, response_time_ms: ms, ...verdictFromError(err, timedOut, limit, host) }),
   );

@@ -32,7 +32,7 @@ export const CertificateOut = Certificate.extend({
 export const HandshakeOut = z.object({
   ok: z.boolean(),
   error: z.string().nullable(),
-  error_code: z.enum(["not_reachable", "tls_refused", "timeout", "no_tls", "url_forbidden"]).nullable(),
+  error_code: z.enum(["not_reachable", "tls_refused", "timeout", "no_tls", "url_forbidden", "cloudflare_proxied"]).nullable(),
   status_code: z.number().nullable(),
   response_time_ms: z.number().nullable(),
   client_certificate: z.boolean().describe("Whether our client certificate was presented (through the mTLS binding, in production)"),
