@@ -19,11 +19,11 @@ afterEach(() => {
   delete env.EXPORT_QUERIES_PER_INVOCATION;
 });
 
-/** A webhook with about 12 MiB of log as CSV: 40% of rows carry a 2,500-character error. */
-async function bigLog(tag: string) {
+/** A webhook with about 1.15 KB of CSV per row: 40% of rows carry a 2,500-character error. */
+async function bigLog(tag: string, count: number) {
   const org = await createOrganisation();
   const wh = await createWebhook(org.api_key);
-  await seed({ organisationId: org.id, webhookId: wh.id, tag, count: 10_000, start: daysAgo(2), stepMs: 5_000, errorPad: 2500 });
+  await seed({ organisationId: org.id, webhookId: wh.id, tag, count, start: daysAgo(2), stepMs: 5_000, errorPad: 2500 });
   return { org, wh };
 }
 
@@ -53,7 +53,7 @@ async function stored(key: string) {
 
 describe("exports across invocations", () => {
   it("an export spread over several invocations is byte for byte the one-invocation export", async () => {
-    const { org, wh } = await bigLog("ckpt_a");
+    const { org, wh } = await bigLog("ckpt_a", 10_000); // about 11 MiB: three parts
 
     env.EXPORT_QUERIES_PER_INVOCATION = SMALL_BUDGET;
     const spread = await exportViaApi(org.api_key, wh.id);
@@ -71,8 +71,8 @@ describe("exports across invocations", () => {
     expect(a).toEqual(b);
   }, 60_000);
 
-  it("a crash between a part's upload and its checkpoint, or after the checkpoint, changes no byte", async () => {
-    const { org, wh } = await bigLog("ckpt_b");
+  it("a second invocation at once, or a crash before or after a checkpoint, changes no byte", async () => {
+    const { org, wh } = await bigLog("ckpt_b", 15_000); // about 16 MiB: four parts
     // An export no queue message runs: this test is its consumer, one invocation per call.
     const now = Date.now();
     const id = `exp_ckpt_${now.toString(36)}`;
@@ -93,19 +93,24 @@ describe("exports across invocations", () => {
     // The part boundary fell inside a row: the rest of that row waits in the checkpoint.
     expect((await exportRow(id)).tail_bytes).toBeGreaterThan(0);
 
-    // Part 2 uploaded, its checkpoint never saved.
-    await expect(runExport(env, id, { partUploaded: evicted })).rejects.toThrow("isolate evicted");
-    expect(JSON.parse((await exportRow(id)).parts)).toHaveLength(1);
-    // Part 2 again, from the same checkpoint: same number, same bytes; saved, then the isolate goes.
-    await expect(runExport(env, id, { checkpointSaved: evicted })).rejects.toThrow("isolate evicted");
+    // Two invocations at once (a duplicate message, the sweep's copy): one holds the lease, the other leaves.
+    const pair = await Promise.all([runExport(env, id), runExport(env, id)]);
+    expect(pair.map((r) => r.outcome).sort()).toEqual(["busy", "paused"]);
     expect(JSON.parse((await exportRow(id)).parts)).toHaveLength(2);
+
+    // Part 3 uploaded, its checkpoint never saved.
+    await expect(runExport(env, id, { partUploaded: evicted })).rejects.toThrow("isolate evicted");
+    expect(JSON.parse((await exportRow(id)).parts)).toHaveLength(2);
+    // Part 3 again, from the same checkpoint: same number, same bytes; saved, then the isolate goes.
+    await expect(runExport(env, id, { checkpointSaved: evicted })).rejects.toThrow("isolate evicted");
+    expect(JSON.parse((await exportRow(id)).parts)).toHaveLength(3);
 
     let run: ExportRun;
     do run = await runExport(env, id);
     while (run.outcome === "paused");
     expect(run.outcome).toBe("done");
     const crashed = await exportRow(id);
-    expect(crashed).toMatchObject({ status: "done", rows: 10_000, tail_bytes: null });
+    expect(crashed).toMatchObject({ status: "done", rows: 15_000, tail_bytes: null });
     // The crash that lost an uploaded part counts, and so does the try that finished. The one
     // after the checkpoint does not: that checkpoint was a planned pause and handed its try back.
     expect(crashed.tries).toBe(2);
@@ -113,7 +118,7 @@ describe("exports across invocations", () => {
     delete env.EXPORT_QUERIES_PER_INVOCATION;
     const whole = await exportViaApi(org.api_key, wh.id);
     const [a, b] = [await stored(crashed.object_key), await stored(whole.object_key)];
-    expect(a.parts).toBe(3); // part 2 was replaced, not added
+    expect(a.parts).toBe(4); // part 3 was replaced, not added
     expect(a).toEqual(b);
   }, 60_000);
 

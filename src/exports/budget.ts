@@ -23,6 +23,12 @@ export const EXPORT_CPU_MS_PER_INVOCATION = 20_000;
 export const EXPORT_WALL_MS_PER_INVOCATION = 14 * 60_000;
 
 /**
+ * How long a claim keeps other invocations off an export; each checkpoint renews it. A part
+ * takes a few seconds, so a minute without a checkpoint means the invocation died.
+ */
+export const EXPORT_LEASE_MS = 60_000;
+
+/**
  * The next part may cost more than the last one (longer rows, a slower database): a new part is
  * begun only while twice the last one's cost still fits.
  */

@@ -13,6 +13,14 @@ export async function consumeExports(messages: readonly Message<QueueMessage>[],
     const exportId = msg.body.export_id;
     try {
       const run = await runExport(env, exportId);
+      if (run.outcome === "busy") {
+        // Another invocation holds the export. A first delivery is a duplicate (or the sweep's
+        // copy) and goes; a redelivery may be this message's own try that died holding the
+        // lease, so it comes back once the lease has run out.
+        if (msg.attempts > 1) msg.retry({ delaySeconds: Math.max(1, Math.ceil((run.leaseUntil - Date.now()) / 1000)) });
+        else msg.ack();
+        continue;
+      }
       // A pause is planned, not a failure: the export goes on in a new message. A retry of
       // this one would count against the queue's max_retries and read as a failed try here.
       // The new message joins the back of the queue, so exports running at once take turns.

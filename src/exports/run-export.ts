@@ -10,10 +10,10 @@
  * its upload and its checkpoint) is uploaded with the same number and the same bytes.
  */
 import { listAttempts, type Position } from "../db/attempts";
-import { claimExport, finishExport, handBackTry, saveCheckpoint, saveUploadId, type ExportJob } from "../db/export-job";
+import { claimExport, finishExport, releaseLease, saveCheckpoint, saveUploadId, type ExportJob } from "../db/export-job";
 import type { Env } from "../env";
 import { utf8 } from "../lib/encoding";
-import { exportBudget, InvocationBudget } from "./budget";
+import { EXPORT_LEASE_MS, exportBudget, InvocationBudget } from "./budget";
 import { LOG_CSV_HEADER, logCsvLine } from "./csv";
 import { EXPORT_MAX_ATTEMPTS, giveUpExport } from "./give-up";
 import { MIN_PART_BYTES, PartWriter } from "./part-writer";
@@ -23,7 +23,9 @@ export const EXPORT_PAGE_ROWS = 1000;
 
 export type ExportRun =
   | { outcome: "done" | "paused"; rows: number; parts: number; calls: number; ms: number }
-  /** Nothing to do: done, failed, expired or deleted, or another invocation is ahead of this one. */
+  /** Another invocation holds the export until `leaseUntil`. */
+  | { outcome: "busy"; leaseUntil: number }
+  /** Nothing to do: done, failed, expired or deleted, or taken over by another invocation. */
   | { outcome: "idle" };
 
 /** Points where a test can make the invocation die, as an isolate that is evicted would. */
@@ -39,13 +41,23 @@ const IDLE = { outcome: "idle" } as const;
 export async function runExport(env: Env, exportId: string, hooks: RunHooks = {}, partBytes = MIN_PART_BYTES): Promise<ExportRun> {
   const budget = new InvocationBudget(exportBudget(env));
   budget.spend();
-  const job = await claimExport(env.DB, exportId, Date.now());
+  const job = await claimExport(env.DB, exportId, Date.now(), EXPORT_LEASE_MS);
   if (!job) return IDLE;
+  if ("busy" in job) return { outcome: "busy", leaseUntil: job.leaseUntil };
   if (job.tries > EXPORT_MAX_ATTEMPTS) {
     // Earlier tries died without a word (their queue retries, or the sweep, brought it back).
     await giveUpExport(env, exportId);
     return IDLE;
   }
+  try {
+    return await writeExport(env, job, budget, hooks, partBytes);
+  } catch (err) {
+    await releaseLease(env.DB, job).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function writeExport(env: Env, job: ExportJob, budget: InvocationBudget, hooks: RunHooks, partBytes: number): Promise<ExportRun> {
   const upload = await openUpload(env, job, budget);
   if (!upload) return IDLE;
   const from = job.checkpoint;
@@ -73,11 +85,8 @@ export async function runExport(env: Env, exportId: string, hooks: RunHooks = {}
       await hooks.partUploaded?.(writer.parts.length);
       const pausing = (more || i < page.rows.length - 1) && !budget.affordsAnotherPart();
       const checkpoint = { uploadId: upload.uploadId, position, parts: [...writer.parts], tail: writer.pending(), rows };
-      if (!(await saveCheckpoint(env.DB, job, partsBefore, checkpoint, pausing))) {
-        // Another invocation saved this part first (or the export is gone): it goes on, not this one.
-        await handBackTry(env.DB, job);
-        return IDLE;
-      }
+      // Refused when the export is gone or finished, or another invocation took it over.
+      if (!(await saveCheckpoint(env.DB, job, partsBefore, checkpoint, { pausing, ms: EXPORT_LEASE_MS }))) return IDLE;
       await hooks.checkpointSaved?.(writer.parts.length);
       if (pausing) return run("paused");
     }
@@ -92,14 +101,17 @@ export async function runExport(env: Env, exportId: string, hooks: RunHooks = {}
   return run("done");
 }
 
-/** The upload the checkpoint names, or a new one; null when another invocation began one first. */
+/** The upload the checkpoint names, or a new one (from the first row); null when the export was taken over. */
 async function openUpload(env: Env, job: ExportJob, budget: InvocationBudget): Promise<R2MultipartUpload | null> {
   const key = job.object_key!;
   if (job.checkpoint.uploadId) return env.EXPORTS.resumeMultipartUpload(key, job.checkpoint.uploadId);
   budget.spend(2);
   const upload = await env.EXPORTS.createMultipartUpload(key, { httpMetadata: { contentType: "text/csv; charset=utf-8" } });
-  if (await saveUploadId(env.DB, job, upload.uploadId)) return upload;
-  await upload.abort().catch(() => undefined);
-  await handBackTry(env.DB, job);
-  return null;
+  if (!(await saveUploadId(env.DB, job, upload.uploadId))) {
+    await upload.abort().catch(() => undefined);
+    return null;
+  }
+  // No upload, no checkpoint: an export whose row predates checkpoints starts from nothing.
+  job.checkpoint = { uploadId: upload.uploadId, position: null, parts: [], tail: new Uint8Array(0), rows: 0 };
+  return upload;
 }
