@@ -152,4 +152,5 @@ export const exportsTable = sqliteTable("exports", {
   parts: text("parts", { mode: "json" }).$type<{ partNumber: number; etag: string }[]>().notNull(),
   tail: blob("tail"),
   runs: integer("runs").notNull(),
+  leaseUntil: integer("lease_until").notNull(),
 });
