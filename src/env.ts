@@ -18,6 +18,8 @@ export interface Env {
   /** Optional: the main lane's patience and a consumer invocation's send window (src/delivery/lanes.ts). */
   DELIVERY_PATIENCE_MS?: string;
   DELIVERY_SEND_WINDOW_MS?: string;
+  /** Optional: the first redelivery delay of a failed batch, doubling after (src/lib/transient.ts). */
+  REDELIVERY_BASE_DELAY_S?: string;
   /** Optional: fewer calls per export invocation than the platform's budget (src/exports/budget.ts), so a test spans several. */
   EXPORT_QUERIES_PER_INVOCATION?: string;
   DB: D1Database;

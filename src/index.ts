@@ -4,7 +4,7 @@
  * the ingest and check operations over a service binding (EventsRpc).
  */
 import { app } from "./app";
-import { consumeDeliveries } from "./delivery/consume";
+import { consumeDeliveryBatch } from "./delivery/consume";
 import { consumeDeadLetters } from "./delivery/dead-letter";
 import { laneOfQueue } from "./delivery/lanes";
 import type { DeliveryMessage, QueueMessage } from "./delivery/messages";
@@ -28,8 +28,7 @@ export default {
     if (batch.queue === "nafsi-exports") return consumeExports(batch.messages, env);
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch.messages, env);
     const deliveries = batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
-    await consumeDeliveries(deliveries, env, laneOfQueue(batch.queue));
-    batch.ackAll();
+    if (await consumeDeliveryBatch(deliveries, env, laneOfQueue(batch.queue))) batch.ackAll();
   },
 
   async scheduled(_controller, env) {

@@ -23,6 +23,8 @@ export default defineConfig(async () => {
             // Below the timeout, so a hanging endpoint is moved to the slow lane as on the edge
             // (where the patience is 5 s and the timeout 30 s).
             DELIVERY_PATIENCE_MS: "1000",
+            // Crashed batches come back at once here, so the crash and dead-letter tests stay short.
+            REDELIVERY_BASE_DELAY_S: "0",
           },
           // The production mTLS binding, played by a Node function that presents our client cert.
           serviceBindings: { MTLS: mtlsForwarder(pki) },

@@ -16,16 +16,34 @@ import { fault } from "./faults";
 import { laneSettings, type Lane } from "./lanes";
 import { loadDeliveries } from "./load";
 import type { DeliveryMessage } from "./messages";
-import { planBatch, type Planned } from "./plan";
+import { isTransient, redeliveryDelaySeconds } from "../lib/transient";
+import { ack, isAcked, planBatch, type Planned } from "./plan";
 import { isUnanswered } from "./send";
 import { Settler, type Settled } from "./settle";
 import { Signer } from "./sign";
+
+/**
+ * The queue's entry point. A batch that fails part way (a crash, storage trouble that outlasted
+ * the retries in place) is handed back, its unacknowledged messages only, after a delay that
+ * grows with each redelivery. Answers whether the batch went through.
+ */
+export async function consumeDeliveryBatch(batch: readonly Message<DeliveryMessage>[], env: Env, lane: Lane): Promise<boolean> {
+  try {
+    await consumeDeliveries(batch, env, lane);
+    return true;
+  } catch (err) {
+    const base = env.REDELIVERY_BASE_DELAY_S === undefined ? undefined : Number(env.REDELIVERY_BASE_DELAY_S);
+    console.error(JSON.stringify({ level: "error", msg: "delivery batch failed; handed back", lane, transient: isTransient(err), error: String(err).slice(0, 500) }));
+    for (const m of batch) if (!isAcked(m)) m.retry({ delaySeconds: redeliveryDelaySeconds(m.attempts, base) });
+    return false;
+  }
+}
 
 export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>[], env: Env, lane: Lane = "main"): Promise<void> {
   const clock = new Timing();
   const rows = await clock.measure("load", () => loadDeliveries(env, [...new Set(batch.map((m) => m.body.delivery_id))]));
   const plan = planBatch(batch, rows, lane);
-  for (const msg of plan.done) msg.ack();
+  for (const msg of plan.done) ack(msg);
 
   const settler = new Settler(env, lane);
   const now = Date.now();
@@ -73,7 +91,7 @@ async function redoEffects(env: Env, stale: Planned[]): Promise<void> {
       } else if ((row.failure_streak ?? 0) > 0) {
         await afterSuccess(env, row);
       }
-      msg.ack();
+      ack(msg);
     }),
   );
 }

@@ -2,6 +2,7 @@ import { DELIVERY_FAILED_EVENT } from "../catalogue";
 import { healthStub } from "../durable/health-client";
 import type { Env } from "../env";
 import { derivedId } from "../lib/ids";
+import { retryTransient } from "../lib/transient";
 import { acceptEvent } from "./accept-event";
 import type { DeliveryRow } from "./load";
 
@@ -17,11 +18,11 @@ export interface FinalFailure {
  * again: the announcement has an event id derived from the delivery, and the Durable Object
  * remembers which deliveries it has counted.
  */
-export async function afterFailure(env: Env, f: FinalFailure): Promise<void> {
+export async function afterFailure(env: Env, f: FinalFailure, opts: { countTowardPause: boolean } = { countTowardPause: true }): Promise<void> {
   const { row } = f;
   // A failed announcement is not announced again: no cascades of failure events.
   if (row.event !== DELIVERY_FAILED_EVENT) {
-    await acceptEvent(env, {
+    const announcement = {
       organisation_id: row.organisation_id,
       event: DELIVERY_FAILED_EVENT,
       event_id: await derivedId("evt", "delivery-failed", row.id),
@@ -34,14 +35,19 @@ export async function afterFailure(env: Env, f: FinalFailure): Promise<void> {
         error_code: f.errorCode,
         response_code: f.responseCode,
       },
-    });
+    };
+    // Idempotent on its derived event id, so a transient error can be retried in place.
+    await retryTransient(() => acceptEvent(env, announcement));
   }
-  await healthStub(env, row.organisation_id, row.webhook_id).recordFailure(row.organisation_id, row.webhook_id, row.id);
+  // Our own trouble (an `internal` end from the dead-letter queue) is not the endpoint's failure.
+  if (opts.countTowardPause) {
+    await retryTransient(() => healthStub(env, row.organisation_id, row.webhook_id).recordFailure(row.organisation_id, row.webhook_id, row.id));
+  }
 }
 
 /** A success only needs the Durable Object when the webhook has a failure streak to reset. */
 export async function afterSuccess(env: Env, row: DeliveryRow): Promise<void> {
-  await healthStub(env, row.organisation_id, row.webhook_id).recordSuccess(row.organisation_id, row.webhook_id);
+  await retryTransient(() => healthStub(env, row.organisation_id, row.webhook_id).recordSuccess(row.organisation_id, row.webhook_id));
 }
 
 /** For a redelivered message whose attempt was already recorded as final: redo the effects. */

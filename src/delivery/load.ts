@@ -1,4 +1,6 @@
 import type { Env } from "../env";
+import { retryTransient } from "../lib/transient";
+import { fault } from "./faults";
 
 /** Everything one attempt needs, read for a whole batch in one query. */
 export interface DeliveryRow {
@@ -42,6 +44,11 @@ export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<strin
     );
   }
   if (stmts.length === 0) return out;
-  for (const res of await env.DB.batch<DeliveryRow>(stmts)) for (const row of res.results) out.set(row.id, row);
+  // A read: safe to try again on a transient error.
+  const results = await retryTransient(() => {
+    fault("storage");
+    return env.DB.batch<DeliveryRow>(stmts);
+  });
+  for (const res of results) for (const row of res.results) out.set(row.id, row);
   return out;
 }

@@ -2,6 +2,19 @@ import type { Lane } from "./lanes";
 import type { DeliveryRow } from "./load";
 import type { DeliveryMessage } from "./messages";
 
+/**
+ * Messages acknowledged so far. When a batch fails part way, only the others are handed back
+ * (index.ts): the edge honours an ack even then, but a retry() after it would be ambiguous.
+ */
+const acked = new WeakSet<Message<unknown>>();
+
+export function ack(msg: Message<unknown>): void {
+  acked.add(msg);
+  msg.ack();
+}
+
+export const isAcked = (msg: Message<unknown>) => acked.has(msg);
+
 export interface Planned {
   msg: Message<DeliveryMessage>;
   row: DeliveryRow;

@@ -1,5 +1,7 @@
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
+import { retryTransient } from "../lib/transient";
+import { fault } from "./faults";
 import type { DeliveryRow } from "./load";
 import type { Outcome } from "./retry-policy";
 
@@ -76,7 +78,25 @@ export async function recordAttempts(env: Env, results: AttemptResult[]): Promis
     );
   }
 
-  const res = await env.DB.batch<{ delivery_id: string }>(stmts);
+  // Safe to try again on a transient error: every row is conditional on the state this attempt
+  // started from. But a try that failed may still have committed, and then the next one writes
+  // nothing: after a retry, our own attempt ids in the log tell which moves were ours.
+  let retried = false;
+  const res = await retryTransient(() => {
+    fault("storage");
+    return env.DB.batch<{ delivery_id: string }>(stmts);
+  }, () => void (retried = true));
   const won = new Set(res.slice(0, logStatements).flatMap((x) => x.results.map((row) => row.delivery_id)));
+  if (retried) for (const id of await ownAttempts(env, rows.map((r) => r.attemptId))) won.add(id);
   return results.map((r) => won.has(r.row.id));
+}
+
+/** The deliveries whose attempt rows with these ids exist. */
+async function ownAttempts(env: Env, attemptIds: string[]): Promise<string[]> {
+  const found = await retryTransient(() =>
+    env.DB.batch<{ delivery_id: string }>(
+      chunk(attemptIds, 90).map((ids) => env.DB.prepare(`SELECT delivery_id FROM attempts WHERE id IN (${ids.map(() => "?").join(",")})`).bind(...ids)),
+    ),
+  );
+  return found.flatMap((r) => r.results.map((x) => x.delivery_id));
 }

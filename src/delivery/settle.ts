@@ -13,7 +13,7 @@ import { afterFailure, afterSuccess } from "./effects";
 import { enqueueDeliveries } from "./enqueue";
 import { fault } from "./faults";
 import { FAST_ANSWER_MS, MIN_SLOW_MS, writeLaneChanges, type Lane, type LaneChange } from "./lanes";
-import type { Planned } from "./plan";
+import { ack, type Planned } from "./plan";
 import { recordAttempts, type AttemptResult } from "./record";
 import { decide, type Outcome } from "./retry-policy";
 
@@ -123,7 +123,7 @@ export class Settler {
     fault("before-ack");
     for (const s of wave) {
       if (unqueued.has(s.planned.msg)) s.planned.msg.retry({ delaySeconds: 1 });
-      else s.planned.msg.ack();
+      else ack(s.planned.msg);
     }
   }
 }
