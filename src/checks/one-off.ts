@@ -60,6 +60,7 @@ export const asDeliveryRow = (t: Target, call: Call): DeliveryRow => ({
   failure_streak: t.failure_streak,
   // A test event or check is one send in its own request: no lane.
   slow_since: null,
+  last_attempt: null,
 });
 
 export function newCall(event: string, now = Date.now()): Omit<Call, "body"> {

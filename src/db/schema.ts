@@ -94,6 +94,8 @@ export const deliveries = sqliteTable("deliveries", {
   status: text("status", { enum: ["pending", "success", "failed", "skipped"] }).notNull(),
   attempts: integer("attempts").notNull(),
   nextAttemptAt: integer("next_attempt_at"),
+  /** A resent delivery ends after this attempt (src/delivery/resend.ts); null: the retry schedule decides. */
+  lastAttempt: integer("last_attempt"),
   test: integer("test", { mode: "boolean" }).notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),

@@ -19,6 +19,8 @@ export interface DeliveryRow {
   secret_enc: string;
   webhook_status: "inactive" | "active" | "paused" | null;
   failure_streak: number | null;
+  /** A resent delivery ends after this attempt, whatever comes of it (resend.ts). */
+  last_attempt: number | null;
   /** Set while the webhook is in the slow lane (lanes.ts). */
   slow_since: number | null;
 }
@@ -33,7 +35,7 @@ export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<strin
     const chunk = ids.slice(i, i + CHUNK);
     stmts.push(
       env.DB.prepare(
-        `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts,
+        `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts, d.last_attempt,
                 e.body, r.url, r.method, r.headers_enc, r.secret_enc, w.status AS webhook_status, w.failure_streak, w.slow_since
            FROM deliveries d
            JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id

@@ -39,9 +39,10 @@ export function isRetryable(o: Outcome): boolean {
 
 export type Decision = { status: "success" } | { status: "retrying"; delayMs: number } | { status: "failed" };
 
-export function decide(o: Outcome, attempt: number): Decision {
+/** `lastAttempt`: a resent delivery's one more attempt is its last (resend.ts). */
+export function decide(o: Outcome, attempt: number, lastAttempt: number | null = null): Decision {
   if (o.ok) return { status: "success" };
-  if (attempt >= MAX_ATTEMPTS || !isRetryable(o)) return { status: "failed" };
+  if (attempt >= (lastAttempt ?? MAX_ATTEMPTS) || !isRetryable(o)) return { status: "failed" };
   const scheduled = retryDelayMs(attempt);
   const asked = o.retryAfterMs ?? 0;
   return { status: "retrying", delayMs: Math.max(scheduled, Math.min(asked, RETRY_AFTER_CAP_MS)) };

@@ -68,7 +68,7 @@ export class Settler {
     for (const s of wave) {
       if (s.kind === "skip") results.push({ row: s.planned.row, attempt: s.planned.attempt, status: "skipped", outcome: null, startedAt: s.startedAt, nextAttemptAt: null });
       if (s.kind !== "attempt") continue;
-      const decision = decide(s.outcome, s.planned.attempt);
+      const decision = decide(s.outcome, s.planned.attempt, s.planned.row.last_attempt);
       const nextAttemptAt = decision.status === "retrying" ? Date.now() + decision.delayMs : null;
       results.push({ row: s.planned.row, attempt: s.planned.attempt, status: decision.status, outcome: s.outcome, startedAt: s.startedAt, nextAttemptAt });
     }
