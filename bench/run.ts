@@ -10,7 +10,7 @@ import { ROOT, startDev, startReceiver } from "./lib/processes.ts";
 import { INGEST_HEADERS, SECRET, eventBody, setupOrganisation } from "./lib/service.ts";
 import type { CpuSample } from "./lib/cpu.ts";
 import { round, summarise, type Summary } from "./lib/stats.ts";
-import { baselineEndToEnd, ingestSubscribed, ingestThroughput, serviceEndToEnd, steadyRate, type EndToEnd } from "./scenarios.ts";
+import { baselineEndToEnd, ingestSubscribed, ingestThroughput, noisyNeighbour, serviceEndToEnd, steadyRate, type EndToEnd } from "./scenarios.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -18,6 +18,9 @@ const SECONDS = QUICK ? 5 : 10;
 const E2E_ONE = QUICK ? 2000 : 10_000;
 const E2E_TEN = QUICK ? 200 : 1000;
 const STEADY_SECONDS = QUICK ? 15 : 60;
+const NOISY_EVENTS = QUICK ? 500 : 1500;
+/** BENCH_ONLY=noisy runs the noisy-neighbour pairs alone. */
+const ONLY = process.env.BENCH_ONLY;
 
 type Row = { figure: string; unit: string; service: Summary; baseline?: Summary; ratio?: Summary; budget?: string };
 const rows: Row[] = [];
@@ -58,6 +61,22 @@ async function main() {
   const orgNoSubs = await setupOrganisation(dev.url, receiver.url, 1, false);
   const bareRoute = () => ingestThroughput(base, "/bare", { "Content-Type": "application/json" }, "{}", SECONDS);
 
+  // Ten webhooks, all healthy, then the same with the first hanging: the nine healthy ones' figures.
+  const [calm, noisy] = await pairs("noisy neighbour", () => noisyNeighbour(dev, receiver, NOISY_EVENTS, false), () => noisyNeighbour(dev, receiver, NOISY_EVENTS, true));
+  const dpsOf = (xs: EndToEnd[]) => xs.map((x) => x.deliveriesPerSecond);
+  rows.push(
+    { figure: `Noisy neighbour, ${NOISY_EVENTS} events → 10 webhooks, one hanging: the nine healthy`, unit: "deliveries/s", service: pick(noisy, (x) => x.deliveriesPerSecond), baseline: pick(calm, (x) => x.deliveriesPerSecond), ratio: summarise(dpsOf(noisy).map((x, i) => x / dpsOf(calm)[i]!)), budget: ">= 0.8" },
+    { figure: `  ingest-to-receipt p99`, unit: "ms", service: pick(noisy, (x) => x.p99), baseline: pick(calm, (x) => x.p99) },
+    { figure: `  false failures (healthy attempts not logged as success)`, unit: "count", service: pick(noisy, (x) => x.falseFailures), baseline: pick(calm, (x) => x.falseFailures), budget: "0" },
+    { figure: `  missing / duplicates / bad signatures`, unit: "count", service: pick(noisy, (x) => x.missing + x.duplicates + x.badSignatures) },
+  );
+  if (ONLY === "noisy") {
+    await Promise.all([dev.stop(), base.stop()]);
+    receiver.stop();
+    Object.assign(results, { calm, noisy, rows });
+    return write(results);
+  }
+
   const [bare, ingestBare] = await pairs("ingest, no subscriber", bareRoute, () => ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgNoSubs), SECONDS));
   const [bareOne, ingestOne] = await pairs("ingest, 1 subscriber", bareRoute, () => ingestSubscribed(dev, receiver, 1, SECONDS));
   const [baseOne, one] = await pairs("end to end 1 webhook", () => baselineEndToEnd(base, receiver, E2E_ONE, 1), () => serviceEndToEnd(dev, receiver, E2E_ONE, 1));
@@ -85,7 +104,7 @@ async function main() {
     { figure: `Steady 100 events/s for ${STEADY_SECONDS} s: ingest-to-receipt p99`, unit: "ms", service: pick(steady, (x) => x.p99), budget: "< 2000" },
     { figure: `  missing`, unit: "count", service: pick(steady, (x) => x.missing), budget: "0" },
   );
-  Object.assign(results, { ingestBare, ingestOne, bare, bareOne, one, ten, baseOne, baseTen, steady, rows });
+  Object.assign(results, { calm, noisy, ingestBare, ingestOne, bare, bareOne, one, ten, baseOne, baseTen, steady, rows });
   const cpu = cpuTable([
     ["bare route (per request)", bare],
     ["ingest, no subscriber (per request)", ingestBare],

@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { cpuOf, perUnit, type CpuSample } from "./lib/cpu.ts";
 import { runLoad, type DevServer, type Receiver } from "./lib/processes.ts";
-import { INGEST_HEADERS, eventBody, setupOrganisation } from "./lib/service.ts";
+import { INGEST_HEADERS, eventBody, setupNeighbours, setupOrganisation } from "./lib/service.ts";
 import { percentile } from "./lib/stats.ts";
 
 export interface Cannon {
@@ -130,4 +130,23 @@ export async function ingestSubscribed(dev: DevServer, receiver: Receiver, webho
   const r = await ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgId), seconds);
   const s = await drain(receiver, prefix, (r.total - r.non2xx) * webhooks);
   return { ...r, delivered: s.unique };
+}
+
+/**
+ * Ten webhooks on every event, the first hanging (or, for the comparison, healthy but outside
+ * the measured prefix): the nine healthy ones' deliveries/s and ingest-to-receipt latency, and
+ * their false failures (attempts logged as anything but success), read from the stats route.
+ */
+export async function noisyNeighbour(dev: DevServer, receiver: Receiver, events: number, hanging: boolean): Promise<EndToEnd & { falseFailures: number }> {
+  const prefix = nextPrefix();
+  const first = hanging ? `${receiver.url}/hang${prefix}0` : `${receiver.url}/elsewhere${prefix}0`;
+  const { orgId, key, healthy } = await setupNeighbours(dev.url, receiver.url, prefix.slice(0, -1), first);
+  const r = await measure(dev, receiver, prefix, events * 9, { kind: "closed", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], total: events, connections: 50 });
+  let falseFailures = 0;
+  for (const id of healthy) {
+    const res = await fetch(`${dev.url}/v1/webhooks/${id}/stats`, { headers: { Authorization: `Bearer ${key}` } });
+    const stats = (await res.json()) as { total_deliveries: number; successful_deliveries: number };
+    falseFailures += stats.total_deliveries - stats.successful_deliveries;
+  }
+  return { ...r, falseFailures };
 }

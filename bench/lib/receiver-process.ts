@@ -35,6 +35,11 @@ const server = createServer((req, res) => {
     res.writeHead(200).end("ok");
     return;
   }
+  // The noisy neighbour: an endpoint that never answers (the sender's timeout ends it).
+  if (req.url?.startsWith("/hang")) {
+    req.resume();
+    return;
+  }
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {

@@ -27,6 +27,23 @@ export async function setupOrganisation(base: string, receiverUrl: string, count
   return org.id as number;
 }
 
+/**
+ * Ten webhooks of one organisation on one event, the first at `firstUrl` (a hanging endpoint,
+ * or a healthy one outside the measured prefix), the other nine at `${receiverUrl}${prefix}/i`.
+ */
+export async function setupNeighbours(base: string, receiverUrl: string, prefix: string, firstUrl: string) {
+  const org = await post(`${base}/v1/organisations`, ADMIN, { name: "Bench neighbours", notification_email: "bench@example.com" });
+  const auth = { Authorization: `Bearer ${org.api_key}`, "Content-Type": "application/json" };
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const url = i === 0 ? firstUrl : `${receiverUrl}${prefix}/${i}`;
+    const wh = await post(`${base}/v1/webhooks`, auth, { type: "event_notification", name: `Neighbour ${i}`, url, events: ["verification.completed"], secret: SECRET });
+    await post(`${base}/v1/webhooks/${wh.id}/activate`, auth);
+    ids.push(wh.id as string);
+  }
+  return { orgId: org.id as number, key: org.api_key as string, healthy: ids.slice(1) };
+}
+
 export const eventBody = (organisationId: number) =>
   JSON.stringify({
     event: "verification.completed",
