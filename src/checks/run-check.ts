@@ -57,7 +57,7 @@ export async function runCheck(env: Env, input: CheckIn): Promise<CheckOut> {
 
   let logged: Logged;
   let verdict: Verdict | null = null;
-  const prepared = await prepareRequest(env, new Signer(), new RevisionCache(env.SECRET_ENCRYPTION_KEY), asDeliveryRow(t, call));
+  const prepared = await prepareRequest(env, new Signer(), new RevisionCache(env.SECRET_ENCRYPTION_KEY), asDeliveryRow(t, call), startedAt);
   if ("refused" in prepared) {
     logged = prepared.refused;
   } else {

@@ -116,6 +116,11 @@ export const attempts = sqliteTable("attempts", {
   error: text("error"),
   test: integer("test", { mode: "boolean" }).notNull(),
   createdAt: integer("created_at").notNull(),
+  /** The revision it was sent with: its request is built again from it for the detail (migration 0012). */
+  revisionId: text("revision_id"),
+  /** What the endpoint answered: the content type and at most 1 KiB of the body (null when empty). */
+  responseContentType: text("response_content_type"),
+  responseBody: text("response_body"),
 });
 export type AttemptRow = typeof attempts.$inferSelect;
 

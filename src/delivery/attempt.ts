@@ -45,13 +45,26 @@ const refused = (errorCode: "url_forbidden" | "secret_unavailable", error: strin
 /**
  * The request for one attempt: the URL checked again (a stored URL may have been changed behind
  * the API), the revision decrypted, the body signed. Or, when it must not be sent, why not.
+ * `startedAt` is the attempt's logged time: webhook-timestamp is its whole seconds, so that the
+ * delivery's detail can build the same headers again (requestAsSent).
  */
-export async function prepareRequest(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<{ req: OutgoingRequest } | { refused: Outcome }> {
+export async function prepareRequest(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, startedAt = Date.now()): Promise<{ req: OutgoingRequest } | { refused: Outcome }> {
   const urlProblem = checkWebhookUrl(row.url, { allowLocal: !isProduction(env) });
   if (urlProblem) return { refused: refused("url_forbidden", `The webhook URL ${urlProblem}`) };
+  const req = await requestAsSent(signer, revisions, row, startedAt);
+  if (!req) return { refused: refused("secret_unavailable", "The webhook secret could not be decrypted; nothing was sent") };
+  return { req };
+}
+
+/**
+ * The request a revision makes of a delivery at a time: the same bytes whenever it is built, so
+ * the delivery's detail shows an attempt's headers by building them again instead of storing
+ * them. Null when the revision cannot be decrypted.
+ */
+export async function requestAsSent(signer: Signer, revisions: RevisionCache, row: DeliveryRow, startedAt: number): Promise<OutgoingRequest | null> {
   const rev = await revisions.get(row.revision_id, row.secret_enc, row.headers_enc);
-  if (!rev) return { refused: refused("secret_unavailable", "The webhook secret could not be decrypted; nothing was sent") };
-  const req = await buildRequest(signer, {
+  if (!rev) return null;
+  return buildRequest(signer, {
     url: row.url,
     method: row.method,
     secret: rev.secret,
@@ -60,14 +73,13 @@ export async function prepareRequest(env: Env, signer: Signer, revisions: Revisi
     deliveryId: row.id,
     event: row.event,
     body: row.body,
-  });
-  return { req };
+  }, startedAt);
 }
 
 /** One attempt at one delivery: prepare, then send (within the lane's patience). Never throws. */
-export function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow): Promise<Outcome>;
-export function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs: number | null): Promise<Outcome | Unanswered>;
-export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs: number | null = null): Promise<Outcome | Unanswered> {
-  const prepared = await prepareRequest(env, signer, revisions, row);
+export function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs?: null, startedAt?: number): Promise<Outcome>;
+export function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs: number | null, startedAt?: number): Promise<Outcome | Unanswered>;
+export async function attemptDelivery(env: Env, signer: Signer, revisions: RevisionCache, row: DeliveryRow, patienceMs: number | null = null, startedAt = Date.now()): Promise<Outcome | Unanswered> {
+  const prepared = await prepareRequest(env, signer, revisions, row, startedAt);
   return "refused" in prepared ? prepared.refused : send(env, prepared.req, timeoutMs(env), patienceMs);
 }

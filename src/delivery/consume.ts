@@ -59,7 +59,7 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
     run: async (): Promise<Settled> => {
       const startedAt = Date.now();
       fault("before-send");
-      const outcome = await attemptDelivery(env, signer, revisions, planned.row, patienceMs);
+      const outcome = await attemptDelivery(env, signer, revisions, planned.row, patienceMs, startedAt);
       return isUnanswered(outcome) ? { kind: "move", planned, unanswered: true } : { kind: "attempt", planned, outcome, startedAt };
     },
   }));

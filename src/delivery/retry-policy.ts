@@ -27,6 +27,14 @@ export interface Outcome {
   error: string | null;
   /** Retry-After of a 408 or 429, in ms. */
   retryAfterMs?: number;
+  /** What the endpoint answered, as much as the delivery's detail shows (send.ts); absent when it did not answer. */
+  response?: ResponseHead;
+}
+
+/** An answer's content type and the first RESPONSE_HEAD_BYTES of its body, as text (null when empty). */
+export interface ResponseHead {
+  contentType: string | null;
+  body: string | null;
 }
 
 const RETRYABLE: ReadonlySet<FailureCode> = new Set(["timeout", "connection", "http_5xx", "internal"]);

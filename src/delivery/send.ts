@@ -1,7 +1,7 @@
 import type { Env } from "../env";
-import { parseRetryAfter, type FailureCode, type Outcome } from "./retry-policy";
+import { parseRetryAfter, type FailureCode, type Outcome, type ResponseHead } from "./retry-policy";
 import type { OutgoingRequest } from "./build-request";
-import { readLimited } from "../lib/read-limited";
+import { headText, readHead } from "../lib/read-head";
 
 /** The product document: an endpoint must answer within 30 seconds. Tests shorten it by config. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -51,6 +51,16 @@ export const exchangeRequest = <T>(
 
 /** Answers longer than this are cut off; shorter ones are read to the end. */
 const MAX_DRAINED_BYTES = 64 * 1024;
+/** API.md, "Operating deliveries": a delivery's detail shows at most 1 KiB of each answer. */
+export const RESPONSE_HEAD_BYTES = 1024;
+/** Longer content types are cut: a real one (type, subtype, charset or boundary) is far shorter. */
+const MAX_CONTENT_TYPE_LENGTH = 200;
+
+/** The answer's content type and first bytes, kept for the delivery's detail (headText: whole characters only). */
+export function responseHead(headers: Headers, head: Uint8Array): ResponseHead {
+  const text = headText(head, RESPONSE_HEAD_BYTES);
+  return { contentType: headers.get("Content-Type")?.slice(0, MAX_CONTENT_TYPE_LENGTH) ?? null, body: text === "" ? null : text };
+}
 
 /**
  * A delivery: only the status counts. The body is read to its end (up to a limit) so the
@@ -71,8 +81,8 @@ export function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env), p
     limitMs,
     async (res, elapsed) => {
       clearTimeout(timer);
-      await readLimited(res.body, MAX_DRAINED_BYTES).catch(() => {});
-      return classifyResponse(res.status, res.headers, elapsed());
+      const { head } = await readHead(res.body, MAX_DRAINED_BYTES, RESPONSE_HEAD_BYTES).catch(() => ({ head: new Uint8Array() }));
+      return { ...classifyResponse(res.status, res.headers, elapsed()), response: responseHead(res.headers, head) };
     },
     (err, timedOut, ms) => {
       clearTimeout(timer);

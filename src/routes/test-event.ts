@@ -55,7 +55,7 @@ testEventRoutes.post("/:id/test", jsonBody(), validate("json", TestEventIn), asy
   const body = JSON.stringify({ event, event_id: ids.eventId, timestamp: new Date(startedAt).toISOString(), organisation_id: organisationId, data, test: true });
   const call = { ...ids, body };
 
-  const outcome = await attemptDelivery(c.env, new Signer(), new RevisionCache(c.env.SECRET_ENCRYPTION_KEY), asDeliveryRow(t, call));
+  const outcome = await attemptDelivery(c.env, new Signer(), new RevisionCache(c.env.SECRET_ENCRYPTION_KEY), asDeliveryRow(t, call), null, startedAt);
   await logCall(c.env, t, call, outcome, { test: true, startedAt });
   return c.json({
     result: testResult(outcome),
