@@ -35,6 +35,9 @@ export const webhooks = sqliteTable("webhooks", {
   failureStreak: integer("failure_streak").notNull(),
   /** Since when its deliveries go through the slow lane (src/delivery/lanes.ts); null: the main lane. */
   slowSince: integer("slow_since"),
+  /** During a rotation's overlap, the previous secret (sealed) and when it stops signing (migration 0010). */
+  previousSecretEnc: text("previous_secret_enc"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at"),
   revisionId: text("revision_id").notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -49,6 +52,8 @@ export const webhookRevisions = sqliteTable("webhook_revisions", {
   method: text("method").notNull(),
   headersEnc: text("headers_enc").notNull(),
   secretEnc: text("secret_enc").notNull(),
+  previousSecretEnc: text("previous_secret_enc"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at"),
   createdAt: integer("created_at").notNull(),
 });
 
