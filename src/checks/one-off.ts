@@ -19,6 +19,8 @@ export interface Target {
   method: string;
   headers_enc: string;
   secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: number | null;
   revision_id: string;
   criteria: string | null;
   failure_streak: number;
@@ -26,7 +28,7 @@ export interface Target {
 
 export function loadTarget(env: Env, organisationId: number, webhookId: string): Promise<Target | null> {
   return env.DB.prepare(
-    `SELECT id, organisation_id, type, status, paused_reason, url, method, headers_enc, secret_enc, revision_id, criteria, failure_streak
+    `SELECT id, organisation_id, type, status, paused_reason, url, method, headers_enc, secret_enc, previous_secret_enc, previous_secret_expires_at, revision_id, criteria, failure_streak
        FROM webhooks WHERE organisation_id = ? AND id = ?`,
   )
     .bind(organisationId, webhookId)
@@ -56,6 +58,8 @@ export const asDeliveryRow = (t: Target, call: Call): DeliveryRow => ({
   method: t.method,
   headers_enc: t.headers_enc,
   secret_enc: t.secret_enc,
+  previous_secret_enc: t.previous_secret_enc,
+  previous_secret_expires_at: t.previous_secret_expires_at,
   webhook_status: t.status,
   failure_streak: t.failure_streak,
   // A test event or check is one send in its own request: no lane.

@@ -11,6 +11,8 @@ import type { Signer } from "./sign";
 
 export interface Revision {
   secret: string;
+  /** The secret before a rotation, while its overlap lasts (routes/secret.ts); the caller checks the expiry. */
+  previousSecret: string | null;
   headers: CustomHeader[];
 }
 
@@ -19,11 +21,11 @@ export class RevisionCache {
   private readonly cache = new Map<string, Promise<Revision | null>>();
   constructor(private readonly key: string) {}
 
-  get(revisionId: string, secretEnc: string, headersEnc: string): Promise<Revision | null> {
+  get(revisionId: string, secretEnc: string, headersEnc: string, previousSecretEnc: string | null = null): Promise<Revision | null> {
     let rev = this.cache.get(revisionId);
     if (!rev) {
-      rev = Promise.all([open(this.key, secretEnc), open(this.key, headersEnc)])
-        .then(([secret, headers]) => ({ secret, headers: JSON.parse(headers) as CustomHeader[] }))
+      rev = Promise.all([open(this.key, secretEnc), open(this.key, headersEnc), previousSecretEnc === null ? null : open(this.key, previousSecretEnc)])
+        .then(([secret, headers, previousSecret]) => ({ secret, previousSecret, headers: JSON.parse(headers) as CustomHeader[] }))
         .catch((err) => {
           console.error(JSON.stringify({ level: "error", msg: "cannot decrypt webhook revision", revisionId, error: String(err) }));
           return null;
@@ -62,12 +64,15 @@ export async function prepareRequest(env: Env, signer: Signer, revisions: Revisi
  * them. Null when the revision cannot be decrypted.
  */
 export async function requestAsSent(signer: Signer, revisions: RevisionCache, row: DeliveryRow, startedAt: number): Promise<OutgoingRequest | null> {
-  const rev = await revisions.get(row.revision_id, row.secret_enc, row.headers_enc);
+  const rev = await revisions.get(row.revision_id, row.secret_enc, row.headers_enc, row.previous_secret_enc);
   if (!rev) return null;
+  // Past its expiry the previous secret no longer signs, even before maintenance erases it.
+  const overlapping = row.previous_secret_expires_at !== null && startedAt < row.previous_secret_expires_at;
   return buildRequest(signer, {
     url: row.url,
     method: row.method,
     secret: rev.secret,
+    previousSecret: overlapping ? rev.previousSecret : null,
     customHeaders: rev.headers,
     webhookId: row.webhook_id,
     deliveryId: row.id,

@@ -15,6 +15,8 @@ export interface RequestParts {
   url: string;
   method: string;
   secret: string;
+  /** During a rotation's overlap, the secret before `secret` (both sign); null otherwise. */
+  previousSecret?: string | null;
   customHeaders: CustomHeader[];
   webhookId: string;
   deliveryId: string;
@@ -33,12 +35,19 @@ export async function buildRequest(signer: Signer, p: RequestParts, nowMs = Date
   headers.set("X-Nafsi-Event", p.event);
   headers.set("X-Webhook-ID", p.webhookId);
   headers.set("X-Delivery-ID", p.deliveryId);
-  headers.set("X-Nafsi-Signature", await signer.nafsiSignature(p.secret, bytes));
-  if (isStandardSecret(p.secret)) {
+  // During a rotation's overlap X-Nafsi-Signature stays the previous secret's, so receivers
+  // that verify it with the product document's snippet go on working until they switch.
+  const previous = p.previousSecret ?? null;
+  headers.set("X-Nafsi-Signature", await signer.nafsiSignature(previous ?? p.secret, bytes));
+  if (previous !== null) headers.set("X-Nafsi-Signature-Next", await signer.nafsiSignature(p.secret, bytes));
+  // Standard Webhooks lists every signature, space-separated; a verifier accepts any that matches.
+  const standard = [previous, p.secret].filter((s): s is string => s !== null && isStandardSecret(s));
+  if (standard.length > 0) {
     const ts = Math.floor(nowMs / 1000);
     headers.set("webhook-id", p.deliveryId);
     headers.set("webhook-timestamp", String(ts));
-    headers.set("webhook-signature", await signer.standardSignature(p.secret, p.deliveryId, ts, p.body));
+    const signatures = await Promise.all(standard.map((s) => signer.standardSignature(s, p.deliveryId, ts, p.body)));
+    headers.set("webhook-signature", signatures.join(" "));
   }
   return { url: p.url, method: p.method, headers, body: bytes };
 }

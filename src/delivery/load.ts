@@ -17,6 +17,9 @@ export interface DeliveryRow {
   method: string;
   headers_enc: string;
   secret_enc: string;
+  /** The revision's previous secret during a rotation's overlap, and when it stops signing. */
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: number | null;
   webhook_status: "inactive" | "active" | "paused" | null;
   failure_streak: number | null;
   /** A resent delivery ends after this attempt, whatever comes of it (resend.ts). */
@@ -36,7 +39,7 @@ export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<strin
     stmts.push(
       env.DB.prepare(
         `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts, d.last_attempt,
-                e.body, r.url, r.method, r.headers_enc, r.secret_enc, w.status AS webhook_status, w.failure_streak, w.slow_since
+                e.body, r.url, r.method, r.headers_enc, r.secret_enc, r.previous_secret_enc, r.previous_secret_expires_at, w.status AS webhook_status, w.failure_streak, w.slow_since
            FROM deliveries d
            JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id
            JOIN webhook_revisions r ON r.id = d.revision_id
