@@ -2,9 +2,13 @@ import { sweepOverdue } from "./delivery/sweep";
 import type { Env } from "./env";
 import { sweepStaleExports } from "./exports/sweep";
 import { purgeExpiredExports, purgeOldAttempts, purgeOldDeliveries } from "./maintenance/retention";
+import { eraseExpiredSecrets } from "./maintenance/secret-expiry";
 
-/** What the cron trigger (and the local clock) runs: re-enqueue what fell out of the queue (deliveries, exports), purge old logs and exports. */
+/** What the cron trigger (and the local clock) runs: erase rotated-out secrets, re-enqueue what fell out of the queue (deliveries, exports), purge old logs and exports. */
 export async function runMaintenance(env: Env): Promise<void> {
+  // First: a secret past its overlap must not wait on the other chores (or their failures).
+  const erased = await eraseExpiredSecrets(env.DB, Date.now());
+  if (erased > 0) console.log(JSON.stringify({ level: "info", msg: "erased previous secrets past their overlap", rows: erased }));
   const swept = await sweepOverdue(env);
   if (swept > 0) console.log(JSON.stringify({ level: "info", msg: "re-enqueued overdue deliveries", count: swept }));
   const exports = await sweepStaleExports(env);

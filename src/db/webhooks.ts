@@ -92,6 +92,9 @@ export async function updateWebhook(
           method: webhooks.method,
           headersEnc: webhooks.headersEnc,
           secretEnc: webhooks.secretEnc,
+          // A rotation's overlap goes on through an edit of anything else.
+          previousSecretEnc: webhooks.previousSecretEnc,
+          previousSecretExpiresAt: webhooks.previousSecretExpiresAt,
           createdAt: webhooks.updatedAt,
         })
         .from(webhooks)

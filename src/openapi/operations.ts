@@ -10,6 +10,7 @@ import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValida
 import { EventAccepted, EventIn } from "../schemas/event";
 import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
 import { ApiKeyCreate, ApiKeyList, ApiKeyOut, NotificationList, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
+import { SecretRotateIn, SecretRotateOut } from "../schemas/secret";
 import { TimeseriesOut, TimeseriesQuery } from "../schemas/timeseries";
 import { EmptyBody, ResumeBody, WebhookListQuery, WebhookOut, webhookSchemas } from "../schemas/webhook";
 
@@ -100,6 +101,7 @@ export const OPERATIONS: Operation[] = [
   { method: "delete", path: `${W}/certificate`, tag: "Certificates", summary: "Remove the CA certificate", auth: "organisation", ok: { status: 204, description: "Removed" }, errors: [401, 404] },
   { method: "post", path: `${W}/certificate/validate`, tag: "Certificates", summary: "Check format and expiry, and try a TLS handshake with the webhook URL", auth: "organisation", body: named("CertificateValidateIn", CertificateValidateIn), ok: { status: 200, description: "The verdict", schema: named("CertificateValidation", CertificateValidation) }, errors: [400, 401, 404, 409, 413, 415] },
   { method: "post", path: "/v1/certificates/validate", tag: "Certificates", summary: "The same checks for a certificate and a URL, before any webhook exists (nothing is stored)", auth: "organisation", body: named("CertificateTryIn", certificateTrySchema({ allowLocal: false })), ok: { status: 200, description: "The verdict", schema: named("CertificateValidation", CertificateValidation) }, errors: [400, 401, 413, 415] },
+  { method: "post", path: `${W}/secret/rotate`, tag: "Webhooks", summary: "Rotate the signing secret: both sign during the overlap; the new secret is shown once", auth: "organisation", body: named("SecretRotateIn", SecretRotateIn), ok: { status: 200, description: "The new secret", schema: named("SecretRotation", SecretRotateOut) }, errors: [400, 401, 404, 413, 415] },
   { method: "post", path: `${W}/test`, tag: "Testing", summary: "Send a signed test event now", auth: "organisation", body: TestEventBody, ok: { status: 200, description: "What happened", schema: TestEventResult }, errors: [400, 401, 404, 413, 415] },
 
   { method: "get", path: `${W}/logs`, tag: "Logs", summary: "Delivery attempts, newest first", auth: "organisation", query: LogQuery, ok: { status: 200, description: "A page", schema: named("LogPage", LogPage) }, errors: [400, 401, 404] },

@@ -118,6 +118,9 @@ webhookRoutes.patch(
     if (input.secret !== undefined) {
       changes.secretEnc = await seal(key, input.secret);
       changes.secretHint = input.secret.slice(-4);
+      // An edit replaces the secret at once; POST /v1/webhooks/{id}/secret/rotate is the way with an overlap.
+      changes.previousSecretEnc = null;
+      changes.previousSecretExpiresAt = null;
     }
     if (input.headers !== undefined) {
       // A credential header sent back as it was shown (masked) keeps its stored value.
