@@ -25,7 +25,10 @@ export async function afterFailure(env: Env, f: FinalFailure, opts: { countTowar
     const announcement = {
       organisation_id: row.organisation_id,
       event: DELIVERY_FAILED_EVENT,
-      event_id: await derivedId("evt", "delivery-failed", row.id),
+      // Per end, not per delivery: a resent delivery (src/delivery/resend.ts) that fails again
+      // is a new failure with another attempt count, and an id it shared with its first end
+      // would be refused as "accepted with a different body", failing the consumer's batch.
+      event_id: await derivedId("evt", "delivery-failed", row.id, f.attempts),
       data: {
         webhook_id: row.webhook_id,
         delivery_id: row.id,
