@@ -166,3 +166,24 @@ export const exportsTable = sqliteTable("exports", {
   runs: integer("runs").notNull(),
   leaseUntil: integer("lease_until").notNull(),
 });
+
+/** Recovery jobs (migration 0013, src/recoveries/): re-send a window's failed and skipped deliveries. */
+export const recoveries = sqliteTable("recoveries", {
+  id: text("id").primaryKey(),
+  organisationId: integer("organisation_id").notNull(),
+  webhookId: text("webhook_id").notNull(),
+  status: text("status", { enum: ["pending", "running", "done", "failed"] }).notNull(),
+  sinceAt: integer("since_at").notNull(),
+  untilAt: integer("until_at").notNull(),
+  /** Deliveries the window held to re-send when the recovery began; `sent`: those it has re-sent. */
+  total: integer("total").notNull(),
+  sent: integer("sent").notNull(),
+  /** The last delivery passed, in (created_at, id) order; null before the first step. */
+  cursorAt: integer("cursor_at"),
+  cursorId: text("cursor_id"),
+  tries: integer("tries").notNull(),
+  leaseUntil: integer("lease_until").notNull(),
+  error: text("error"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
