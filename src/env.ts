@@ -1,6 +1,6 @@
 import type { SweepClock } from "./durable/sweep-clock";
 import type { WebhookHealth } from "./durable/webhook-health";
-import type { ExportMessage, QueueMessage } from "./delivery/messages";
+import type { JobMessage, QueueMessage } from "./delivery/messages";
 
 /** The worker's bindings (wrangler.toml). `MTLS` exists only in production. */
 export interface Env {
@@ -22,11 +22,14 @@ export interface Env {
   REDELIVERY_BASE_DELAY_S?: string;
   /** Optional: fewer calls per export invocation than the platform's budget (src/exports/budget.ts), so a test spans several. */
   EXPORT_QUERIES_PER_INVOCATION?: string;
+  /** Optional: fewer deliveries per recovery step than RECOVERY_STEP (src/recoveries/policy.ts), so a test spans several. */
+  RECOVERY_STEP_DELIVERIES?: string;
   DB: D1Database;
   DELIVERY_QUEUE: Queue<QueueMessage>;
   /** Deliveries of webhooks whose endpoint hangs or answers late (src/delivery/lanes.ts). */
   SLOW_DELIVERY_QUEUE: Queue<QueueMessage>;
-  EXPORT_QUEUE: Queue<ExportMessage>;
+  /** Background jobs: exports and recoveries. */
+  EXPORT_QUEUE: Queue<JobMessage>;
   EXPORTS: R2Bucket;
   WEBHOOK_HEALTH: DurableObjectNamespace<WebhookHealth>;
   SWEEP_CLOCK: DurableObjectNamespace<SweepClock>;

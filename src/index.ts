@@ -7,11 +7,12 @@ import { app } from "./app";
 import { consumeDeliveryBatch } from "./delivery/consume";
 import { consumeDeadLetters } from "./delivery/dead-letter";
 import { laneOfQueue } from "./delivery/lanes";
-import type { DeliveryMessage, QueueMessage } from "./delivery/messages";
+import type { DeliveryMessage, JobMessage, QueueMessage } from "./delivery/messages";
 import { armLocalClock } from "./durable/sweep-clock";
 import type { Env } from "./env";
 import { consumeExports } from "./exports/consume";
 import { runMaintenance } from "./maintenance";
+import { consumeRecoveries, isRecoveryMessage } from "./recoveries/consume";
 
 export { WebhookHealth } from "./durable/webhook-health";
 export { SweepClock } from "./durable/sweep-clock";
@@ -25,7 +26,12 @@ export default {
 
   async queue(batch, env, ctx) {
     armLocalClock(env, ctx);
-    if (batch.queue === "nafsi-exports") return consumeExports(batch.messages, env);
+    if (batch.queue === "nafsi-exports") {
+      // The jobs queue: exports, and recovery steps (src/recoveries/).
+      const jobs = batch.messages as readonly Message<JobMessage>[];
+      await consumeRecoveries(jobs.filter(isRecoveryMessage), env);
+      return consumeExports(jobs.filter((m) => !isRecoveryMessage(m)), env);
+    }
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch.messages, env);
     const deliveries = batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
     if (await consumeDeliveryBatch(deliveries, env, laneOfQueue(batch.queue))) batch.ackAll();

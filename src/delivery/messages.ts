@@ -14,4 +14,13 @@ export interface ExportMessage {
   export_id: string;
 }
 
-export type QueueMessage = DeliveryMessage | ExportMessage;
+/** One step of a recovery (src/recoveries/run-step.ts); it rides the exports queue, the background-jobs queue. */
+export interface RecoveryMessage {
+  kind: "recovery";
+  recovery_id: string;
+}
+
+/** What the nafsi-exports queue carries: the background jobs. */
+export type JobMessage = ExportMessage | RecoveryMessage;
+
+export type QueueMessage = DeliveryMessage | JobMessage;

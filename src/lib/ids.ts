@@ -4,7 +4,7 @@
  */
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "org" | "key" | "wh" | "rev" | "dlv" | "att" | "evt" | "exp" | "ntf";
+export type IdPrefix = "org" | "key" | "wh" | "rev" | "dlv" | "att" | "evt" | "exp" | "ntf" | "rcv";
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = "";
