@@ -10,6 +10,7 @@ import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValida
 import { EventAccepted, EventIn } from "../schemas/event";
 import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
 import { ApiKeyCreate, ApiKeyList, ApiKeyOut, NotificationList, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
+import { RecoverIn, RecoveryOut } from "../schemas/recovery";
 import { SecretRotateIn, SecretRotateOut } from "../schemas/secret";
 import { TimeseriesOut, TimeseriesQuery } from "../schemas/timeseries";
 import { EmptyBody, ResumeBody, WebhookListQuery, WebhookOut, webhookSchemas } from "../schemas/webhook";
@@ -108,6 +109,8 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: `${W}/stats`, tag: "Logs", summary: "Delivery statistics", auth: "organisation", ok: { status: 200, description: "The statistics", schema: named("Stats", StatsOut) }, errors: [401, 404] },
   { method: "get", path: `${W}/stats/timeseries`, tag: "Logs", summary: "Deliveries and median response time per minute, hour or day (for charts)", auth: "organisation", query: TimeseriesQuery, ok: { status: 200, description: "One point per bucket, empty ones included", schema: named("Timeseries", TimeseriesOut) }, errors: [400, 401, 404] },
   { method: "post", path: `${W}/logs/export`, tag: "Logs", summary: "Export the logs as CSV (filters in the body or the query)", auth: "organisation", query: ExportIn, body: named("ExportIn", ExportIn), ok: { status: 202, description: "Accepted; see Location", schema: named("Export", ExportOut) }, errors: [400, 401, 404, 409, 413, 415] },
+  { method: "post", path: `${W}/recover`, tag: "Logs", summary: "Re-send, once each, the deliveries created in [since, until) that ended failed or skipped (a background job; while one runs, it is the answer)", auth: "organisation", body: named("RecoverIn", RecoverIn), ok: { status: 202, description: "The recovery; see Location", schema: named("Recovery", RecoveryOut) }, errors: [400, 401, 404, 409, 413, 415] },
+  { method: "get", path: `${W}/recoveries/{recovery_id}`, tag: "Logs", summary: "A recovery's progress", auth: "organisation", ok: { status: 200, description: "The recovery", schema: named("Recovery", RecoveryOut) }, errors: [401, 404] },
   { method: "get", path: "/v1/exports/{id}", tag: "Logs", summary: "An export's status", auth: "organisation", ok: { status: 200, description: "The export", schema: named("Export", ExportOut) }, errors: [401, 404] },
   { method: "get", path: "/v1/exports/{id}/download", tag: "Logs", summary: "The CSV file", auth: "organisation", ok: { status: 200, description: "CSV", contentType: "text/csv" }, errors: [401, 404, 409] },
 

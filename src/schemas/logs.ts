@@ -13,7 +13,7 @@ const INSTANT_RULE = "must be an ISO 8601 date (2026-01-28) or date-time with a 
  * An ISO 8601 instant as epoch milliseconds. A bare date means its first millisecond, or, for
  * the end of a range, its last one: `to=2026-01-28` includes all of that day.
  */
-function instant(end: "start" | "end") {
+export function instant(end: "start" | "end") {
   return z.string().transform((text, ctx) => {
     const ms = Date.parse(text);
     const dateOnly = DATE_ONLY.test(text);
