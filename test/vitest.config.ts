@@ -25,6 +25,8 @@ export default defineConfig(async () => {
             DELIVERY_PATIENCE_MS: "1000",
             // Crashed batches come back at once here, so the crash and dead-letter tests stay short.
             REDELIVERY_BASE_DELAY_S: "0",
+            // Recoveries of a few hundred deliveries span several steps (src/recoveries/policy.ts).
+            RECOVERY_STEP_DELIVERIES: "60",
           },
           // The production mTLS binding, played by a Node function that presents our client cert.
           serviceBindings: { MTLS: mtlsForwarder(pki) },
