@@ -85,12 +85,12 @@ export async function logCall(env: Env, t: Target, call: Call, outcome: Logged, 
        SELECT ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhooks WHERE organisation_id = ? AND id = ?)`,
     ).bind(call.deliveryId, t.organisation_id, t.id, t.revision_id, call.eventId, call.event, status, test, opts.startedAt, now, t.organisation_id, t.id),
     env.DB.prepare(
-      `INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at, revision_id, response_content_type, response_body)
-       SELECT ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
+      `INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at, revision_id, response_content_type, response_body, signed_headers)
+       SELECT ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
     ).bind(
       newId("att", opts.startedAt), t.organisation_id, t.id, call.deliveryId, call.eventId, call.event, status,
       outcome.statusCode, outcome.responseTimeMs, outcome.errorCode, outcome.error, test, opts.startedAt,
-      t.revision_id, outcome.response?.contentType ?? null, outcome.response?.body ?? null,
+      t.revision_id, outcome.response?.contentType ?? null, outcome.response?.body ?? null, outcome.signedHeaders ?? null,
     ),
   ]);
 }

@@ -5,8 +5,9 @@
  */
 import type { OutgoingRequest } from "../delivery/build-request";
 import type { Outcome } from "../delivery/retry-policy";
-import { classifyError, classifyResponse, exchangeRequest, timeoutMs } from "../delivery/send";
-import { readLimited } from "../lib/read-limited";
+import { classifyError, classifyResponse, exchangeRequest, RESPONSE_HEAD_BYTES, responseHead, timeoutMs } from "../delivery/send";
+import { signedHeaders } from "../delivery/signing-headers";
+import { readHead } from "../lib/read-head";
 import type { Env } from "../env";
 
 /** A verdict is a few fields; more than this is not an answer to a check. */
@@ -20,19 +21,23 @@ export interface Answer {
 }
 
 export function sendForAnswer(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env)): Promise<Answer> {
-  return exchangeRequest(
+  return exchangeRequest<Answer>(
     env,
     req,
     limitMs,
     async (res, elapsed) => {
+      // Sent: the log keeps its signing headers and the head of whatever came back (send.ts).
+      const sent = { signedHeaders: signedHeaders(req.headers) };
       if (res.status < 200 || res.status >= 300) {
-        await res.body?.cancel().catch(() => {});
-        return { outcome: classifyResponse(res.status, res.headers, elapsed()), body: null, tooLarge: false };
+        // Only the head the log shows is read; the rest is not wanted.
+        const { head } = await readHead(res.body, RESPONSE_HEAD_BYTES, RESPONSE_HEAD_BYTES).catch(() => ({ head: new Uint8Array() }));
+        return { outcome: { ...classifyResponse(res.status, res.headers, elapsed()), ...sent, response: responseHead(res.headers, head) }, body: null, tooLarge: false };
       }
-      const { bytes, tooLarge } = await readLimited(res.body, MAX_ANSWER_BYTES);
-      const body = tooLarge ? null : new TextDecoder().decode(bytes);
-      return { outcome: classifyResponse(res.status, res.headers, elapsed()), body, tooLarge };
+      const { head, tooLarge } = await readHead(res.body, MAX_ANSWER_BYTES, MAX_ANSWER_BYTES);
+      const body = tooLarge ? null : new TextDecoder().decode(head);
+      const response = responseHead(res.headers, head.subarray(0, RESPONSE_HEAD_BYTES));
+      return { outcome: { ...classifyResponse(res.status, res.headers, elapsed()), ...sent, response }, body, tooLarge };
     },
-    (err, timedOut, ms) => ({ outcome: classifyError(err, timedOut, limitMs, ms), body: null, tooLarge: false }),
+    (err, timedOut, ms) => ({ outcome: { ...classifyError(err, timedOut, limitMs, ms), signedHeaders: signedHeaders(req.headers) }, body: null, tooLarge: false }),
   );
 }

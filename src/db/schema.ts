@@ -123,6 +123,8 @@ export const attempts = sqliteTable("attempts", {
   createdAt: integer("created_at").notNull(),
   /** The revision it was sent with: its request is built again from it for the detail (migration 0012). */
   revisionId: text("revision_id"),
+  /** The headers that depend on the secret, as sent and masked (src/delivery/signing-headers.ts). */
+  signedHeaders: text("signed_headers"),
   /** What the endpoint answered: the content type and at most 1 KiB of the body (null when empty). */
   responseContentType: text("response_content_type"),
   responseBody: text("response_body"),

@@ -14,8 +14,8 @@ export interface AttemptResult {
   nextAttemptAt: number | null;
 }
 
-/** D1 binds at most 100 parameters per statement: 9 log rows per statement, 20 moves. */
-const LOG_COLUMNS = 11;
+/** D1 binds at most 100 parameters per statement: 8 log rows per statement, 20 moves. */
+const LOG_COLUMNS = 12;
 const MOVE_COLUMNS = 5;
 const chunk = <T>(xs: T[], size: number) => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
 
@@ -38,11 +38,11 @@ export async function recordAttempts(env: Env, results: AttemptResult[]): Promis
   for (const part of chunk(rows, Math.floor(100 / LOG_COLUMNS))) {
     stmts.push(
       env.DB.prepare(
-        `WITH v(attempt_id, delivery_id, attempt, status, response_code, response_time_ms, error_code, error, created_at, response_content_type, response_body) AS (VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")})
-         INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at, revision_id, response_content_type, response_body)
+        `WITH v(attempt_id, delivery_id, attempt, status, response_code, response_time_ms, error_code, error, created_at, response_content_type, response_body, signed_headers) AS (VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")})
+         INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at, revision_id, response_content_type, response_body, signed_headers)
          SELECT v.attempt_id, d.organisation_id, d.webhook_id, d.id, d.event_id, d.event, v.attempt, v.status, v.response_code, v.response_time_ms, v.error_code, v.error, 0, v.created_at,
                 -- A pending delivery's revision does not change (resend.ts moves ended ones only): the one this attempt was sent with.
-                d.revision_id, v.response_content_type, v.response_body
+                d.revision_id, v.response_content_type, v.response_body, v.signed_headers
            FROM v JOIN deliveries d ON d.id = v.delivery_id AND d.status = 'pending' AND d.attempts = v.attempt - 1
          RETURNING delivery_id`,
       ).bind(
@@ -58,6 +58,7 @@ export async function recordAttempts(env: Env, results: AttemptResult[]): Promis
           r.startedAt,
           r.outcome?.response?.contentType ?? null,
           r.outcome?.response?.body ?? null,
+          r.outcome?.signedHeaders ?? null,
         ]),
       ),
     );

@@ -68,6 +68,8 @@ export interface Outcome {
   retryAfterMs?: number;
   /** What the endpoint answered, as much as the delivery's detail shows (send.ts); absent when it did not answer. */
   response?: ResponseHead;
+  /** The secret-dependent headers it was sent with, masked (signing-headers.ts); absent when nothing was sent. */
+  signedHeaders?: string;
 }
 
 /** An answer's content type and the first RESPONSE_HEAD_BYTES of its body, as text (null when empty). */

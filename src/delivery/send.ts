@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { parseRetryAfter, type FailureCode, type Outcome, type ResponseHead } from "./retry-policy";
 import type { OutgoingRequest } from "./build-request";
 import { headText, readHead } from "../lib/read-head";
+import { signedHeaders } from "./signing-headers";
 
 /** The product document: an endpoint must answer within 30 seconds. Tests shorten it by config. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -70,7 +71,12 @@ export function responseHead(headers: Headers, head: Uint8Array): ResponseHead {
  */
 export function send(env: Env, req: OutgoingRequest, limitMs?: number): Promise<Outcome>;
 export function send(env: Env, req: OutgoingRequest, limitMs: number, patienceMs: number | null): Promise<Outcome | Unanswered>;
-export function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env), patienceMs: number | null = null): Promise<Outcome | Unanswered> {
+export async function send(env: Env, req: OutgoingRequest, limitMs = timeoutMs(env), patienceMs: number | null = null): Promise<Outcome | Unanswered> {
+  const result = await exchangeOnce(env, req, limitMs, patienceMs);
+  return isUnanswered(result) ? result : { ...result, signedHeaders: signedHeaders(req.headers) };
+}
+
+function exchangeOnce(env: Env, req: OutgoingRequest, limitMs: number, patienceMs: number | null): Promise<Outcome | Unanswered> {
   // Patience covers the wait for the answer's headers only: once the endpoint has answered,
   // its status is the outcome, however long its body takes.
   const patience = patienceMs !== null && patienceMs < limitMs ? new AbortController() : null;
