@@ -7,6 +7,7 @@
  * there within FAST_ANSWER_MS brings the webhook back.
  */
 import type { Env } from "../env";
+import { retryTransient } from "../lib/transient";
 import type { QueueMessage } from "./messages";
 
 export type Lane = "main" | "slow";
@@ -51,11 +52,12 @@ export interface LaneChange {
 export async function writeLaneChanges(env: Env, changes: LaneChange[]): Promise<void> {
   if (changes.length === 0) return;
   const now = Date.now();
-  await env.DB.batch(
+  // Idempotent (each change is conditional on the state it changes), so safe to try again.
+  await retryTransient(() => env.DB.batch(
     changes.map((c) =>
       c.slow
         ? env.DB.prepare("UPDATE webhooks SET slow_since = ? WHERE organisation_id = ? AND id = ? AND slow_since IS NULL").bind(now, c.organisationId, c.webhookId)
         : env.DB.prepare("UPDATE webhooks SET slow_since = NULL WHERE organisation_id = ? AND id = ? AND slow_since <= ?").bind(c.organisationId, c.webhookId, now - MIN_SLOW_MS),
     ),
-  );
+  ));
 }
