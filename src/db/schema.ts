@@ -32,6 +32,8 @@ export const webhooks = sqliteTable("webhooks", {
   certificatePem: text("certificate_pem"),
   certificate: text("certificate", { mode: "json" }).$type<Record<string, unknown> | null>(),
   pausedReason: text("paused_reason"),
+  /** Seconds to wait before each retry (migration 0011); each revision keeps the one its deliveries follow. */
+  retrySchedule: text("retry_schedule", { mode: "json" }).$type<number[]>().notNull(),
   failureStreak: integer("failure_streak").notNull(),
   /** Since when its deliveries go through the slow lane (src/delivery/lanes.ts); null: the main lane. */
   slowSince: integer("slow_since"),
@@ -50,6 +52,7 @@ export const webhookRevisions = sqliteTable("webhook_revisions", {
   organisationId: integer("organisation_id").notNull(),
   url: text("url").notNull(),
   method: text("method").notNull(),
+  retrySchedule: text("retry_schedule", { mode: "json" }).$type<number[]>().notNull(),
   headersEnc: text("headers_enc").notNull(),
   secretEnc: text("secret_enc").notNull(),
   previousSecretEnc: text("previous_secret_enc"),

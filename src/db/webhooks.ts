@@ -59,6 +59,7 @@ export async function insertWebhook(d: Db, row: typeof webhooks.$inferInsert) {
       organisationId: row.organisationId,
       url: row.url,
       method: row.method,
+      retrySchedule: row.retrySchedule,
       headersEnc: row.headersEnc,
       secretEnc: row.secretEnc,
       createdAt: row.createdAt,
@@ -90,6 +91,7 @@ export async function updateWebhook(
           organisationId: webhooks.organisationId,
           url: webhooks.url,
           method: webhooks.method,
+          retrySchedule: webhooks.retrySchedule,
           headersEnc: webhooks.headersEnc,
           secretEnc: webhooks.secretEnc,
           // A rotation's overlap goes on through an edit of anything else.

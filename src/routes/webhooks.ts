@@ -11,6 +11,8 @@ import { generateWebhookSecret } from "../security/api-keys";
 import { restoreMaskedHeaders } from "../security/header-policy";
 import { seal } from "../security/secret-box";
 import { checkUsableJsonSchema } from "../schemas/json-schema";
+import { RETRY_SCHEDULE_CHECK_RULE } from "../schemas/retry-schedule";
+import { DEFAULT_RETRY_SCHEDULE } from "../delivery/retry-policy";
 import { presentWebhook, readHeaders } from "../schemas/present-webhook";
 import { readStoredCriteria } from "../schemas/stored-criteria";
 import { Criteria, EmptyBody, ResumeBody, WebhookListQuery, webhookSchemas, type CustomHeader, type WebhookCreate } from "../schemas/webhook";
@@ -63,6 +65,7 @@ webhookRoutes.post(
       events: input.type === "event_notification" ? input.events! : [],
       headersEnc: await seal(key, JSON.stringify(headers)),
       criteria: input.type === "verification_check" ? (input.criteria ?? Criteria.parse({})) : null,
+      retrySchedule: input.retry_schedule ?? [...DEFAULT_RETRY_SCHEDULE],
       secretEnc: await seal(key, secret),
       secretHint: secret.slice(-4),
       failureStreak: 0,
@@ -102,6 +105,7 @@ webhookRoutes.patch(
     if (!w) throw notFound("Webhook");
     if (input.events !== undefined && w.type !== "event_notification") throw fieldError("events", "applies only to event_notification webhooks");
     if (input.criteria !== undefined && w.type !== "verification_check") throw fieldError("criteria", "applies only to verification_check webhooks");
+    if (input.retry_schedule !== undefined && w.type !== "event_notification") throw fieldError("retry_schedule", RETRY_SCHEDULE_CHECK_RULE);
     refuseUnusableSchemas(input.criteria);
 
     const key = c.env.SECRET_ENCRYPTION_KEY;
@@ -115,6 +119,7 @@ webhookRoutes.patch(
     if (input.criteria !== undefined) changes.criteria = { ...readStoredCriteria(w.criteria), ...input.criteria };
     if (input.url !== undefined) changes.url = input.url;
     if (input.method !== undefined) changes.method = input.method;
+    if (input.retry_schedule !== undefined) changes.retrySchedule = input.retry_schedule;
     if (input.secret !== undefined) {
       changes.secretEnc = await seal(key, input.secret);
       changes.secretHint = input.secret.slice(-4);
@@ -127,7 +132,7 @@ webhookRoutes.patch(
       const headers = withStoredValues(input.headers, await readHeaders(key, w.headersEnc));
       changes.headersEnc = await seal(key, JSON.stringify(headers));
     }
-    const deliveryChanged = ["url", "method", "secretEnc", "headersEnc"].some((k) => k in changes);
+    const deliveryChanged = ["url", "method", "secretEnc", "headersEnc", "retrySchedule"].some((k) => k in changes);
     await updateWebhook(d, organisationId, w.id, changes, deliveryChanged ? { id: newId("rev", now) } : null);
     return c.json(await presentWebhook(key, (await findWebhook(d, organisationId, w.id))!));
   },

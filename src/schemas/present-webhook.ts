@@ -46,6 +46,8 @@ export async function presentWebhook(key: string, w: WebhookWithStats): Promise<
     // Days until expiry (and the warning) as of now, not as of the upload.
     certificate: w.certificate ? freshDetails(w.certificate as unknown as CertificateDetails) : null,
     paused_reason: w.pausedReason,
+    // Checks are answered in the request that runs them: nothing to retry.
+    retry_schedule: w.type === "event_notification" ? w.retrySchedule : null,
     success_rate: w.stats ? successRate(w.stats.total, w.stats.successful) : null,
     last_triggered_at: iso(w.stats?.lastTriggeredAt),
     created_at: iso(w.createdAt)!,

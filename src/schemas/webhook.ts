@@ -3,6 +3,7 @@ import { EVENT_NAMES } from "../catalogue";
 import { checkHeaderName, checkHeaderValue, MAX_HEADERS } from "../security/header-policy";
 import { checkWebhookUrl, MAX_URL_LENGTH, type UrlPolicy } from "../security/url-policy";
 import { checkJsonSchema } from "./json-schema";
+import { RETRY_SCHEDULE_CHECK_RULE, retryScheduleField } from "./retry-schedule";
 
 export const WEBHOOK_TYPES = ["event_notification", "verification_check"] as const;
 export const WEBHOOK_METHODS = ["POST", "PUT", "PATCH"] as const;
@@ -121,13 +122,15 @@ function makeSchemas(policy: UrlPolicy) {
       secret: common.secret.optional(),
       events: eventsField.optional().describe("Catalogue events to receive: required for event_notification, refused for verification_check"),
       criteria: Criteria.optional().describe("Pass criteria: verification_check only"),
+      retry_schedule: retryScheduleField.optional(),
     })
     .superRefine((w, ctx) => {
       if (w.type === "event_notification") {
         if (w.events === undefined) ctx.addIssue({ code: "custom", message: "is required for event_notification webhooks", path: ["events"] });
         if (w.criteria !== undefined) ctx.addIssue({ code: "custom", message: "applies only to verification_check webhooks", path: ["criteria"] });
-      } else if (w.events !== undefined) {
-        ctx.addIssue({ code: "custom", message: "applies only to event_notification webhooks", path: ["events"] });
+      } else {
+        if (w.events !== undefined) ctx.addIssue({ code: "custom", message: "applies only to event_notification webhooks", path: ["events"] });
+        if (w.retry_schedule !== undefined) ctx.addIssue({ code: "custom", message: RETRY_SCHEDULE_CHECK_RULE, path: ["retry_schedule"] });
       }
     });
   const patch = z
@@ -141,6 +144,7 @@ function makeSchemas(policy: UrlPolicy) {
       secret: common.secret.optional(),
       events: eventsField.optional().describe("Catalogue events to receive (event_notification only)"),
       criteria: CriteriaPatch.optional().describe("The criteria to change (verification_check only); the others keep their values"),
+      retry_schedule: retryScheduleField.optional(),
       type: z.any().optional().describe("Cannot be changed: refused when present"),
     })
     .superRefine((w, ctx) => {
@@ -196,6 +200,7 @@ export const WebhookOut = z.object({
   secret_hint: z.string(),
   certificate: Certificate.nullable(),
   paused_reason: z.string().nullable(),
+  retry_schedule: z.array(z.number().int()).nullable().describe("Seconds to wait before each retry; null for verification_check webhooks (checks are not retried)"),
   success_rate: z.number().nullable(),
   last_triggered_at: z.string().nullable(),
   created_at: z.string(),
