@@ -65,6 +65,8 @@ export const asDeliveryRow = (t: Target, call: Call): DeliveryRow => ({
   // A test event or check is one send in its own request: no lane.
   slow_since: null,
   last_attempt: null,
+  // Sent once, in the request that asked for it: never retried.
+  retry_schedule: "[]",
 });
 
 export function newCall(event: string, now = Date.now()): Omit<Call, "body"> {

@@ -15,10 +15,13 @@ export const RETRY_PAUSES_MS = [250, 500, 1_000];
 /** After this many chunks in a row failed every try, the queue is taken to be down and the rest is not tried. */
 const DOWN_AFTER = 2;
 
+/** A message to enqueue; `delayMs`, when given, is its own delay instead of the call's. */
+export type Enqueued = Omit<DeliveryMessage, "kind"> & { delayMs?: number };
+
 export interface EnqueueReport {
   sent: number;
   /** What the queue never got: still pending in D1, so the sweeper enqueues it once it is overdue. */
-  unsent: Omit<DeliveryMessage, "kind">[];
+  unsent: Enqueued[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function enqueueDeliveries(
   env: Env,
-  items: Omit<DeliveryMessage, "kind">[],
+  items: Enqueued[],
   delayMs = 0,
   lane: Lane = "main",
 ): Promise<boolean> {
@@ -38,8 +41,9 @@ export async function enqueueDeliveries(
 }
 
 /** enqueueDeliveries, answering what was sent and what was not. */
-export async function enqueueReporting(env: Env, items: Omit<DeliveryMessage, "kind">[], delayMs = 0, lane: Lane = "main"): Promise<EnqueueReport> {
-  const delaySeconds = Math.ceil(delayMs / 1000);
+export async function enqueueReporting(env: Env, items: Enqueued[], delayMs = 0, lane: Lane = "main"): Promise<EnqueueReport> {
+  // Whole seconds, per message: a retry's delay is at most 43,200 s (retry-policy.ts), the most a queue message can wait.
+  const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
   const queue = queueOfLane(env, lane);
   const report: EnqueueReport = { sent: 0, unsent: [] };
   const started = Date.now();
@@ -54,7 +58,7 @@ export async function enqueueReporting(env: Env, items: Omit<DeliveryMessage, "k
     // Pace: the chunk starting at message i waits until i messages' worth of the rate has passed.
     const due = started + (i * 1000) / PACE_PER_SECOND;
     if (due > Date.now()) await sleep(due - Date.now());
-    const messages = chunk.map((m) => ({ body: { kind: "delivery", ...m } as const, delaySeconds }));
+    const messages = chunk.map(({ delayMs: own, ...m }) => ({ body: { kind: "delivery", ...m } as const, delaySeconds: seconds(own ?? delayMs) }));
     let sent = false;
     for (let attempt = 0; !sent && attempt <= RETRY_PAUSES_MS.length; attempt++) {
       if (attempt > 0) await sleep(RETRY_PAUSES_MS[attempt - 1]!);

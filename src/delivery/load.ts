@@ -26,6 +26,8 @@ export interface DeliveryRow {
   last_attempt: number | null;
   /** Set while the webhook is in the slow lane (lanes.ts). */
   slow_since: number | null;
+  /** The revision's retry_schedule (JSON): a pending delivery keeps the schedule it was created with. */
+  retry_schedule: string;
 }
 
 /** D1 binds at most 100 parameters per statement. */
@@ -39,7 +41,7 @@ export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<strin
     stmts.push(
       env.DB.prepare(
         `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts, d.last_attempt,
-                e.body, r.url, r.method, r.headers_enc, r.secret_enc, r.previous_secret_enc, r.previous_secret_expires_at, w.status AS webhook_status, w.failure_streak, w.slow_since
+                e.body, r.url, r.method, r.retry_schedule, r.headers_enc, r.secret_enc, r.previous_secret_enc, r.previous_secret_expires_at, w.status AS webhook_status, w.failure_streak, w.slow_since
            FROM deliveries d
            JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id
            JOIN webhook_revisions r ON r.id = d.revision_id

@@ -10,12 +10,12 @@
  */
 import type { Env } from "../env";
 import { afterFailure, afterSuccess } from "./effects";
-import { enqueueDeliveries } from "./enqueue";
+import { enqueueDeliveries, type Enqueued } from "./enqueue";
 import { fault } from "./faults";
 import { FAST_ANSWER_MS, MIN_SLOW_MS, writeLaneChanges, type Lane, type LaneChange } from "./lanes";
 import { ack, type Planned } from "./plan";
 import { recordAttempts, type AttemptResult } from "./record";
-import { decide, type Outcome } from "./retry-policy";
+import { decide, readSchedule, type Outcome } from "./retry-policy";
 
 /** Long enough that a batch of fast sends settles in one wave, short enough not to hold them up. */
 export const WAVE_MS = 1_000;
@@ -68,7 +68,7 @@ export class Settler {
     for (const s of wave) {
       if (s.kind === "skip") results.push({ row: s.planned.row, attempt: s.planned.attempt, status: "skipped", outcome: null, startedAt: s.startedAt, nextAttemptAt: null });
       if (s.kind !== "attempt") continue;
-      const decision = decide(s.outcome, s.planned.attempt, s.planned.row.last_attempt);
+      const decision = decide(s.outcome, s.planned.attempt, s.planned.row.last_attempt, readSchedule(s.planned.row.retry_schedule));
       const nextAttemptAt = decision.status === "retrying" ? Date.now() + decision.delayMs : null;
       results.push({ row: s.planned.row, attempt: s.planned.attempt, status: decision.status, outcome: s.outcome, startedAt: s.startedAt, nextAttemptAt });
     }
@@ -81,30 +81,29 @@ export class Settler {
     await writeLaneChanges(env, [...changes.values()]);
     const slowNow = (r: AttemptResult) => changes.get(r.row.webhook_id)?.slow ?? r.row.slow_since !== null;
 
-    // Retries grouped by lane and whole seconds of delay: one sendBatch each. Moves and
-    // hand-backs ask for the same attempt again, with no delay.
-    const sends = new Map<string, { lane: Lane; delay: number; items: { delivery_id: string; attempt: number }[]; held: Set<unknown> }>();
-    const add = (lane: Lane, delay: number, item: { delivery_id: string; attempt: number }, held?: Planned) => {
-      const key = `${lane}:${delay}`;
-      if (!sends.has(key)) sends.set(key, { lane, delay, items: [], held: new Set() });
-      sends.get(key)!.items.push(item);
-      if (held) sends.get(key)!.held.add(held.msg);
+    // Grouped by lane: one sendBatch each. A retry carries its own delay (jittered ones all
+    // differ); moves and hand-backs ask for the same attempt again, with no delay.
+    const sends = new Map<Lane, { items: Enqueued[]; held: Set<unknown> }>();
+    const add = (lane: Lane, item: Enqueued, held?: Planned) => {
+      if (!sends.has(lane)) sends.set(lane, { items: [], held: new Set() });
+      sends.get(lane)!.items.push(item);
+      if (held) sends.get(lane)!.held.add(held.msg);
     };
     for (const r of mine) {
       if (r.status !== "retrying") continue;
-      add(slowNow(r) ? "slow" : "main", Math.max(0, Math.ceil((r.nextAttemptAt! - Date.now()) / 1000) * 1000), { delivery_id: r.row.id, attempt: r.attempt + 1 });
+      add(slowNow(r) ? "slow" : "main", { delivery_id: r.row.id, attempt: r.attempt + 1, delayMs: r.nextAttemptAt! - Date.now() });
     }
     for (const s of wave) {
       const item = { delivery_id: s.planned.row.id, attempt: s.planned.attempt };
-      if (s.kind === "move") add("slow", 0, item, s.planned);
-      if (s.kind === "hand-back") add(this.lane, 0, item, s.planned);
+      if (s.kind === "move") add("slow", item, s.planned);
+      if (s.kind === "hand-back") add(this.lane, item, s.planned);
     }
     // One at a time: a queue send takes a connection, and the gate left exactly one for them.
     // A retry that could not be enqueued is still due in D1, where the sweeper finds it; a move
     // or hand-back changed nothing there, so its own message must come back instead.
     const unqueued = new Set<unknown>();
-    for (const { lane, delay, items, held } of sends.values()) {
-      if (!(await enqueueDeliveries(env, items, delay, lane))) for (const m of held) unqueued.add(m);
+    for (const [lane, { items, held }] of sends) {
+      if (!(await enqueueDeliveries(env, items, 0, lane))) for (const m of held) unqueued.add(m);
     }
 
     const effects: Promise<void>[] = [];
