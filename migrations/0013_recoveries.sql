@@ -28,5 +28,6 @@ CREATE INDEX recoveries_webhook_unfinished ON recoveries(webhook_id) WHERE statu
 -- The maintenance sweep finds recoveries that went quiet through this one.
 CREATE INDEX recoveries_unfinished ON recoveries(updated_at) WHERE status IN ('pending', 'running');
 -- What a recovery reads: a webhook's ended-badly deliveries in creation order. Partial, so the
--- index holds only failed and skipped deliveries (a small share of all of them).
-CREATE INDEX deliveries_recoverable ON deliveries(webhook_id, created_at, id) WHERE status IN ('failed', 'skipped');
+-- index holds only failed and skipped deliveries (a small share of all of them), and no test
+-- events: a test is one send in the request that asked for it, never re-sent by a recovery.
+CREATE INDEX deliveries_recoverable ON deliveries(webhook_id, created_at, id) WHERE status IN ('failed', 'skipped') AND test = 0;

@@ -237,6 +237,23 @@ describe("the route", () => {
     expect(await count("recoveries", "webhook_id = ?", wh.id)).toBe(1);
   });
 
+  it("leaves test events alone, and refuses a verification check webhook (its checks are answered in their own request)", async () => {
+    const org = await createOrganisation();
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", bucket("rcv-test"), "status/500") });
+    await activate(org.api_key, wh.id);
+    const since = Date.now() - 1;
+    await expectStatus(200, "POST", `/v1/webhooks/${wh.id}/test`, { token: org.api_key, body: { event: "verification.completed" } });
+    expect((await deliveriesOf(wh.id)).map((d) => d.status)).toEqual(["failed"]);
+    const r = await expectStatus(202, "POST", `/v1/webhooks/${wh.id}/recover`, { token: org.api_key, body: { since: iso(since) } });
+    expect(await finished(org.api_key, wh.id, r.id)).toMatchObject({ status: "done", total: 0, sent: 0 });
+
+    const check = await createWebhook(org.api_key, { type: "verification_check", events: undefined, url: receiverUrl("http", bucket("rcv-chk")) });
+    await activate(org.api_key, check.id);
+    const refused = await call("POST", `/v1/webhooks/${check.id}/recover`, { token: org.api_key, body: { since: iso(since) } });
+    expect([refused.status, refused.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(await count("recoveries", "webhook_id = ?", check.id)).toBe(0);
+  });
+
   it("takes an until in the future as now, and answers 404 for a recovery or webhook that is not there", async () => {
     const { org, wh } = await activeWebhook();
     const before = Date.now();

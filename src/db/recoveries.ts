@@ -35,7 +35,7 @@ export async function insertRecovery(
       `INSERT INTO recoveries (id, organisation_id, webhook_id, status, since_at, until_at, total, created_at, updated_at)
        SELECT ?1, w.organisation_id, w.id, 'pending', ?2, ?3,
               (SELECT count(*) FROM deliveries INDEXED BY deliveries_recoverable
-                WHERE webhook_id = w.id AND status IN ('failed', 'skipped') AND created_at >= ?2 AND created_at < ?3),
+                WHERE webhook_id = w.id AND status IN ('failed', 'skipped') AND test = 0 AND created_at >= ?2 AND created_at < ?3),
               ?4, ?4
          FROM webhooks w WHERE w.organisation_id = ?5 AND w.id = ?6
           AND NOT EXISTS (SELECT 1 FROM recoveries INDEXED BY recoveries_webhook_unfinished
@@ -90,11 +90,10 @@ export async function takeStaleRecoveries(d1: D1Database, before: number, now: n
   return results;
 }
 
-/** The webhook's status, for the route's check before a recovery; null when it is not the organisation's. */
-export async function webhookStatus(d1: D1Database, organisationId: number, webhookId: string) {
-  const row = await d1
-    .prepare("SELECT status FROM webhooks WHERE organisation_id = ? AND id = ?")
+/** The webhook's type and status, for the route's checks before a recovery; null when it is not the organisation's. */
+export async function webhookState(d1: D1Database, organisationId: number, webhookId: string) {
+  return d1
+    .prepare("SELECT type, status FROM webhooks WHERE organisation_id = ? AND id = ?")
     .bind(organisationId, webhookId)
-    .first<{ status: "inactive" | "active" | "paused" }>();
-  return row?.status ?? null;
+    .first<{ type: "event_notification" | "verification_check"; status: "inactive" | "active" | "paused" }>();
 }

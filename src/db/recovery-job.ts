@@ -56,7 +56,7 @@ export async function recoverablePage(d1: D1Database, job: RecoveryJob, limit: n
   const { results } = await d1
     .prepare(
       `SELECT id, created_at FROM deliveries INDEXED BY deliveries_recoverable
-       WHERE webhook_id = ?1 AND organisation_id = ?2 AND status IN ('failed', 'skipped')
+       WHERE webhook_id = ?1 AND organisation_id = ?2 AND status IN ('failed', 'skipped') AND test = 0
          AND created_at < ?3 AND (created_at, id) > (?4, ?5) AND updated_at < ?6
        ORDER BY created_at, id LIMIT ?7`,
     )

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { findRecovery, findUnfinishedRecovery, insertRecovery, webhookStatus } from "../db/recoveries";
+import { findRecovery, findUnfinishedRecovery, insertRecovery, webhookState } from "../db/recoveries";
 import { ApiError, fieldError, notFound } from "../errors";
 import { newId } from "../lib/ids";
 import { jsonBody, type AppEnv } from "../middleware";
@@ -14,6 +14,7 @@ const NOT_ACTIVE = {
   inactive: "The webhook is inactive: activate it (POST /v1/webhooks/{id}/activate) before recovering, or the deliveries would only be skipped again",
   paused: "The webhook is paused: resume it (POST /v1/webhooks/{id}/resume) before recovering, or the deliveries would only be skipped again",
 } as const;
+const CHECKS_NOT_RECOVERED = "A verification check webhook is not recovered: each check is answered in the request that asked for it, and nobody waits for a late answer. Run the check again";
 
 /**
  * One recovery per webhook runs at a time: while one is unfinished, a second request (for any
@@ -31,9 +32,10 @@ recoveryRoutes.post("/:id/recover", jsonBody(), validate("json", RecoverIn), asy
   }
   if (until - input.since > RECOVERY_MAX_WINDOW_MS) throw fieldError("since", "the window may span at most 31 days (deliveries are kept 30)");
 
-  const status = await webhookStatus(c.env.DB, organisationId, webhookId);
-  if (!status) throw notFound("Webhook");
-  if (status !== "active") throw new ApiError("INVALID_STATE", NOT_ACTIVE[status].replace("{id}", webhookId));
+  const webhook = await webhookState(c.env.DB, organisationId, webhookId);
+  if (!webhook) throw notFound("Webhook");
+  if (webhook.type === "verification_check") throw new ApiError("INVALID_STATE", CHECKS_NOT_RECOVERED);
+  if (webhook.status !== "active") throw new ApiError("INVALID_STATE", NOT_ACTIVE[webhook.status].replace("{id}", webhookId));
 
   const id = newId("rcv", now);
   const inserted = await insertRecovery(c.env.DB, { id, organisationId, webhookId, since: input.since, until, createdAt: now });
