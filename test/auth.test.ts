@@ -33,6 +33,7 @@ const VALID_BODIES: Record<string, unknown> = {
   "PATCH /v1/webhooks/:id": { name: "taken over" },
   "PUT /v1/webhooks/:id/certificate": { pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" },
   "POST /v1/webhooks/:id/test": { event: "verification.completed" },
+  "POST /v1/webhooks/:id/recover": { since: new Date(Date.now() - 3_600_000).toISOString() },
   // An http URL: the answer (no TLS to test) comes at once, with nothing to reach.
   "POST /v1/certificates/validate": { pem: inject("certs").valid, url: "http://127.0.0.1:1/hook" },
   "POST /v1/organisations": { name: "Org", notification_email: "ops@example.com" },

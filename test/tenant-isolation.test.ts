@@ -59,9 +59,11 @@ let A: Tenant; // the owner of the ids
 let B: Tenant; // the one who tries them
 
 /** What each path position is filled with: A's resources of every kind that lives there. */
-const PATH_IDS: Record<string, () => string[]> = {
+const PATH_IDS: Record<string, (before: string[]) => string[]> = {
   "/v1/webhooks/{id}": () => [A.event.id, A.check.id],
   "/v1/exports/{id}": () => [A.exportId],
+  // A nested id is A's under its own webhook only (the ids before it are the filled positions).
+  "/v1/webhooks/{id}/recoveries/{recovery_id}": ([webhookId]) => (webhookId === A.event.id ? [A.recoveryId] : []),
   "/v1/organisations/{id}": () => [String(A.id)],
   "/v1/organisations/{id}/api-keys/{key_id}": () => [A.keyId],
   // Not an id: the dashboard's two public files, which hold no data.
@@ -74,6 +76,7 @@ const VALID_BODIES: Record<string, () => unknown> = {
   "PUT /v1/webhooks/{id}/certificate": () => ({ pem: inject("certs").valid }),
   "POST /v1/webhooks/{id}/test": () => ({ event: "verification.completed" }),
   "POST /v1/webhooks/{id}/resume": () => ({ replay_skipped: true }),
+  "POST /v1/webhooks/{id}/recover": () => ({ since: new Date(Date.now() - 3_600_000).toISOString() }),
   "POST /v1/webhooks": () => ({ type: "event_notification", name: "B's own", url: "https://api.myapp.com/b", events: ["units.depleted"] }),
   "POST /v1/certificates/validate": () => ({ pem: inject("certs").valid, url: "http://127.0.0.1:1/hook" }),
 };
@@ -88,7 +91,7 @@ function scenario(position: string, name: string, fn: () => Promise<void>) {
 const fill = (r: MountedRoute, values: string[]) => r.params.reduce((p, param, i) => p.replace(new RegExp(`:${param.name}(\\{[^}]*\\})?`), values[i]!), r.path);
 /** Every combination of the fillers of a route's path positions. */
 const combinations = (r: MountedRoute): string[][] =>
-  pathPositions(r).reduce<string[][]>((acc, pos) => acc.flatMap((done) => PATH_IDS[pos]!().map((v) => [...done, v])), [[]]);
+  pathPositions(r).reduce<string[][]>((acc, pos) => acc.flatMap((done) => PATH_IDS[pos]!(done).map((v) => [...done, v])), [[]]);
 /** An id of the same shape that exists nowhere: the answer to A's id must be the same. */
 const absent = (id: string) => (/^\d+$/.test(id) ? "987654321" : `${id.slice(0, -6)}000000`);
 

@@ -17,6 +17,8 @@ export interface Tenant {
   webhookIds: string[];
   eventIds: string[];
   exportId: string;
+  /** A finished recovery of the event webhook (nothing to re-send: its deliveries all succeeded). */
+  recoveryId: string;
   buckets: { event: string; check: string };
   markers: string[];
   /** The id of its API key (operator routes list and revoke keys by id). */
@@ -58,10 +60,13 @@ export async function makeTenant(label: string): Promise<Tenant> {
   const exp = await expectStatus(202, "POST", `/v1/webhooks/${event.id}/logs/export`, { token: org.api_key, body: {} });
   await waitFor(async () => (await expectStatus(200, "GET", `/v1/exports/${exp.id}`, { token: org.api_key })).status === "done", 25_000, 200);
 
+  const rcv = await expectStatus(202, "POST", `/v1/webhooks/${event.id}/recover`, { token: org.api_key, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
+  await waitFor(async () => (await expectStatus(200, "GET", `/v1/webhooks/${event.id}/recoveries/${rcv.id}`, { token: org.api_key })).status === "done", 25_000, 200);
+
   const keyId = (await expectStatus(200, "GET", `/v1/organisations/${org.id}/api-keys`, { token: ADMIN_TOKEN })).data[0].id as string;
 
   return {
-    id: org.id, key: org.api_key, keyId, tag, event, check, eventIds, exportId: exp.id, buckets, markers,
+    id: org.id, key: org.api_key, keyId, tag, event, check, eventIds, exportId: exp.id, recoveryId: rcv.id, buckets, markers,
     webhookIds: [event.id, check.id, ...spares.map((s) => s.id)],
   };
 }
