@@ -39,8 +39,10 @@ const SECRETS = {
   xAuth: rand(30),
   rotatedToken: rand(30),
   refusedSecret: `refused_${rand(24)}`,
+  /** Given to POST .../secret/rotate: its answer is the one place it may show. */
+  rotateGiven: whsec(),
 };
-/** Filled in as they are made: the generated signing secret and the organisation's API key. */
+/** Filled in as they are made: the generated signing secrets (create, rotate) and the organisation's API key. */
 const shownOnce: Record<string, string> = {};
 
 interface Recorded {
@@ -155,6 +157,13 @@ describe("secrets in responses, logs, D1 and R2", () => {
     await ok("POST", "/v1/events", INGEST_TOKEN, { event: "units.depleted", organisation_id: org.id, data: { n: 2 } });
     await waitFor(async () => (await received(b.plain)).some((r) => r.headers["x-auth-token"] === SECRETS.rotatedToken));
 
+    // Rotations: a given secret with an overlap (deliveries carry both signatures), a generated one.
+    await ok("POST", `/v1/webhooks/${whsecHook.id}/secret/rotate`, key, { secret: SECRETS.rotateGiven, overlap_seconds: 600 });
+    shownOnce.rotated = (await ok("POST", `/v1/webhooks/${failing.id}/secret/rotate`, key, { overlap_seconds: 0 })).secret;
+    await ok("POST", "/v1/events", INGEST_TOKEN, { event: "units.depleted", organisation_id: org.id, data: { n: 3 } });
+    await waitFor(async () => (await received(b.whsec)).some((r) => r.headers["x-nafsi-signature-next"]));
+    expect((await api("POST", `/v1/webhooks/${whsecHook.id}/secret/rotate`, key, { secret: `${SECRETS.refusedSecret}\n` })).status).toBe(400);
+
     // Refused inputs that carry a secret: the error names the field, never the value.
     const refused: [string, unknown][] = [
       ["a secret with a line break", { secret: `${SECRETS.refusedSecret}\n` }],
@@ -203,6 +212,9 @@ function exceptShownOnce(r: Recorded): string {
   let text = r.text;
   if (r.what.startsWith("POST /v1/organisations →")) text = text.replace(`"api_key":"${shownOnce.apiKey}"`, "");
   if (r.what.startsWith("POST /v1/webhooks →") && text.includes(`"secret":"${shownOnce.generated}"`)) text = text.replace(`"secret":"${shownOnce.generated}"`, "");
+  if (/^POST \/v1\/webhooks\/[^/]+\/secret\/rotate → 200/.test(r.what)) {
+    for (const s of [SECRETS.rotateGiven, shownOnce.rotated]) text = text.replace(`"secret":"${s}"`, "");
+  }
   return text;
 }
 
