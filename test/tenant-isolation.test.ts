@@ -64,6 +64,8 @@ const PATH_IDS: Record<string, (before: string[]) => string[]> = {
   "/v1/exports/{id}": () => [A.exportId],
   // A nested id is A's under its own webhook only (the ids before it are the filled positions).
   "/v1/webhooks/{id}/recoveries/{recovery_id}": ([webhookId]) => (webhookId === A.event.id ? [A.recoveryId] : []),
+  "/v1/webhooks/{id}/deliveries/{delivery_id}": ([webhookId]) => A.deliveryIds[webhookId!] ?? [],
+  "/v1/events/{event_id}": () => A.eventIds,
   "/v1/organisations/{id}": () => [String(A.id)],
   "/v1/organisations/{id}/api-keys/{key_id}": () => [A.keyId],
   // Not an id: the dashboard's two public files, which hold no data.

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { EVENT_GROUPS, EVENT_NAMES } from "../catalogue";
 import { CheckIn, CheckOut } from "../schemas/check";
 import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValidation, certificateTrySchema } from "../schemas/certificate";
+import { DeliveryOut, EventOut, ResendOut } from "../schemas/delivery";
 import { EventAccepted, EventIn } from "../schemas/event";
 import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
 import { ApiKeyCreate, ApiKeyList, ApiKeyOut, NotificationList, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
@@ -106,6 +107,8 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: `${W}/test`, tag: "Testing", summary: "Send a signed test event now", auth: "organisation", body: TestEventBody, ok: { status: 200, description: "What happened", schema: TestEventResult }, errors: [400, 401, 404, 413, 415] },
 
   { method: "get", path: `${W}/logs`, tag: "Logs", summary: "Delivery attempts, newest first", auth: "organisation", query: LogQuery, ok: { status: 200, description: "A page", schema: named("LogPage", LogPage) }, errors: [400, 401, 404] },
+  { method: "get", path: `${W}/deliveries/{delivery_id}`, tag: "Logs", summary: "A delivery: the payload exactly as sent, and every attempt with its request (credential values masked) and response (up to 1 KiB)", auth: "organisation", ok: { status: 200, description: "The delivery", schema: named("Delivery", DeliveryOut) }, errors: [401, 404] },
+  { method: "post", path: `${W}/deliveries/{delivery_id}/resend`, tag: "Logs", summary: "One more attempt now, with the same X-Delivery-ID and webhook-id, signed with the current secret (409 while pending, or while the webhook is inactive or paused)", auth: "organisation", body: empty, ok: { status: 202, description: "Accepted: the attempt is queued", schema: named("Resent", ResendOut) }, errors: [400, 401, 404, 409, 413, 415] },
   { method: "get", path: `${W}/stats`, tag: "Logs", summary: "Delivery statistics", auth: "organisation", ok: { status: 200, description: "The statistics", schema: named("Stats", StatsOut) }, errors: [401, 404] },
   { method: "get", path: `${W}/stats/timeseries`, tag: "Logs", summary: "Deliveries and median response time per minute, hour or day (for charts)", auth: "organisation", query: TimeseriesQuery, ok: { status: 200, description: "One point per bucket, empty ones included", schema: named("Timeseries", TimeseriesOut) }, errors: [400, 401, 404] },
   { method: "post", path: `${W}/logs/export`, tag: "Logs", summary: "Export the logs as CSV (filters in the body or the query)", auth: "organisation", query: ExportIn, body: named("ExportIn", ExportIn), ok: { status: 202, description: "Accepted; see Location", schema: named("Export", ExportOut) }, errors: [400, 401, 404, 409, 413, 415] },
@@ -114,6 +117,7 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/v1/exports/{id}", tag: "Logs", summary: "An export's status", auth: "organisation", ok: { status: 200, description: "The export", schema: named("Export", ExportOut) }, errors: [401, 404] },
   { method: "get", path: "/v1/exports/{id}/download", tag: "Logs", summary: "The CSV file", auth: "organisation", ok: { status: 200, description: "CSV", contentType: "text/csv" }, errors: [401, 404, 409] },
 
+  { method: "get", path: "/v1/events/{event_id}", tag: "Logs", summary: "An event of the organisation and where it went: each delivery, its webhook, status and attempts", auth: "organisation", ok: { status: 200, description: "The event", schema: named("Event", EventOut) }, errors: [401, 404] },
   { method: "post", path: "/v1/events", tag: "Internal", summary: "Ingest an event: fan out to subscribed webhooks", auth: "ingest", body: named("EventIn", EventIn), ok: { status: 202, description: "Accepted", schema: named("EventAccepted", EventAccepted) }, errors: [400, 401, 404, 409, 413, 415] },
   { method: "post", path: "/v1/checks", tag: "Internal", summary: "Run a verification check now", auth: "ingest", body: named("CheckIn", CheckIn), ok: { status: 200, description: "The verdict", schema: named("CheckResult", CheckOut) }, errors: [400, 401, 404, 409, 413, 415] },
 ];

@@ -1,12 +1,17 @@
 import { Hono } from "hono";
+import { findEvent } from "../db/deliveries";
 import { acceptEvent, EventNotRecorded } from "../delivery/accept-event";
-import { ApiError } from "../errors";
+import { ApiError, notFound } from "../errors";
 import { Timing } from "../lib/server-timing";
-import { jsonBody, requireIngest, type AppEnv } from "../middleware";
+import { jsonBody, requireIngest, requireOrganisation, type AppEnv } from "../middleware";
+import { presentEvent } from "../schemas/present-delivery";
 import { EventIn, MAX_EVENT_BYTES } from "../schemas/event";
 import { validate } from "../validate";
 
-/** Ingest, for internal systems (INGEST_TOKEN). 202 once the event and its deliveries are in D1. */
+/**
+ * Ingest, for internal systems (INGEST_TOKEN): 202 once the event and its deliveries are in D1.
+ * Lookup, for the organisation whose event it is (its API key): the event and where it went.
+ */
 export const eventRoutes = new Hono<AppEnv>();
 
 eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json", EventIn), async (c) => {
@@ -28,4 +33,10 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
   }
   c.header("Server-Timing", timing.header());
   return c.json({ event_id: accepted.event_id, deliveries: accepted.deliveries, skipped: accepted.skipped }, 202);
+});
+
+eventRoutes.get("/:event_id", requireOrganisation, async (c) => {
+  const event = await findEvent(c.env.DB, c.get("organisationId"), c.req.param("event_id"));
+  if (!event) throw notFound("Event");
+  return c.json(presentEvent(event));
 });

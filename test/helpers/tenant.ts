@@ -19,6 +19,8 @@ export interface Tenant {
   exportId: string;
   /** A finished recovery of the event webhook (nothing to re-send: its deliveries all succeeded). */
   recoveryId: string;
+  /** Per webhook id, its deliveries: the two events' to the event webhook, the check's to the check webhook. */
+  deliveryIds: Record<string, string[]>;
   buckets: { event: string; check: string };
   markers: string[];
   /** The id of its API key (operator routes list and revoke keys by id). */
@@ -56,6 +58,8 @@ export async function makeTenant(label: string): Promise<Tenant> {
   await waitFor(async () => (await expectStatus(200, "GET", `/v1/webhooks/${event.id}/logs`, { token: org.api_key })).data.length >= 2);
   const checked = await call("POST", "/v1/checks", { token: INGEST_TOKEN, body: { organisation_id: org.id, webhook_id: check.id, input: { customer_id: "cust_1" } } });
   expect(checked.body).toMatchObject({ passed: true });
+  const logged = await expectStatus(200, "GET", `/v1/webhooks/${event.id}/logs`, { token: org.api_key });
+  const deliveryIds = { [event.id]: [...new Set<string>(logged.data.map((row: { delivery_id: string }) => row.delivery_id))], [check.id]: [checked.body.check_id as string] };
 
   const exp = await expectStatus(202, "POST", `/v1/webhooks/${event.id}/logs/export`, { token: org.api_key, body: {} });
   await waitFor(async () => (await expectStatus(200, "GET", `/v1/exports/${exp.id}`, { token: org.api_key })).status === "done", 25_000, 200);
@@ -66,7 +70,7 @@ export async function makeTenant(label: string): Promise<Tenant> {
   const keyId = (await expectStatus(200, "GET", `/v1/organisations/${org.id}/api-keys`, { token: ADMIN_TOKEN })).data[0].id as string;
 
   return {
-    id: org.id, key: org.api_key, keyId, tag, event, check, eventIds, exportId: exp.id, recoveryId: rcv.id, buckets, markers,
+    id: org.id, key: org.api_key, keyId, tag, event, check, eventIds, exportId: exp.id, recoveryId: rcv.id, deliveryIds, buckets, markers,
     webhookIds: [event.id, check.id, ...spares.map((s) => s.id)],
   };
 }
