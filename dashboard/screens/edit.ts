@@ -5,6 +5,7 @@
 import { activate, pause, remove, removeCertificate, resume } from "../actions";
 import { api, ApiFailure } from "../api";
 import { eventTypes } from "../catalogue";
+import { openRotateDialog } from "../dialogs/rotate-secret";
 import { openTestDialog } from "../dialogs/test-event";
 import { busyButton, h, replace, type Child } from "../dom";
 import { basicSection } from "../form/basic";
@@ -96,6 +97,10 @@ export async function editScreen(screen: Screen, id: string, message?: Child): P
         { class: "actions left" },
         statusAction,
         busyButton("Test", () => openTestDialog(w)),
+        busyButton("Rotate secret", run(async () => {
+          const done = await openRotateDialog(w);
+          if (done) await again(done);
+        })),
         h("a", { class: "button", href: `#/webhooks/${id}/logs` }, "View Logs"),
         h("a", { class: "button", href: `#/webhooks/${id}/stats` }, "Statistics"),
         busyButton("Delete", run(async () => {
