@@ -5,6 +5,7 @@
 import { api, ApiFailure } from "../api";
 import { eventTypes } from "../catalogue";
 import { busyButton, field, h, replace } from "../dom";
+import { openRecoverDialog } from "../dialogs/recover";
 import { exportCsv } from "../export-csv";
 import { showFieldErrors } from "../form/errors";
 import { ms, when } from "../format";
@@ -77,7 +78,7 @@ export async function logsScreen({ main, signal }: Screen, id: string): Promise<
     field("To date", to),
     field("Status", status),
     field("Event type", event),
-    h("div", { class: "actions left" }, h("button", { type: "submit", class: "primary" }, "Apply filters"), busyButton("Export CSV", () => exportCsv(id, filters(), exportPanel, signal))),
+    h("div", { class: "actions left" }, h("button", { type: "submit", class: "primary" }, "Apply filters"), busyButton("Export CSV", () => exportCsv(id, filters(), exportPanel, signal)), busyButton("Recover…", () => openRecoverDialog(w))),
   );
 
   await show(0);
