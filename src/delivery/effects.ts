@@ -1,5 +1,6 @@
 import { DELIVERY_FAILED_EVENT } from "../catalogue";
 import { healthStub } from "../durable/health-client";
+import { GONE_REASON } from "../durable/pause-record";
 import type { Env } from "../env";
 import { derivedId } from "../lib/ids";
 import { retryTransient } from "../lib/transient";
@@ -44,7 +45,13 @@ export async function afterFailure(env: Env, f: FinalFailure, opts: { countTowar
   }
   // Our own trouble (an `internal` end from the dead-letter queue) is not the endpoint's failure.
   if (opts.countTowardPause) {
-    await retryTransient(() => healthStub(env, row.organisation_id, row.webhook_id).recordFailure(row.organisation_id, row.webhook_id, row.id));
+    const health = healthStub(env, row.organisation_id, row.webhook_id);
+    // 410 Gone: the endpoint says it is gone for good, so it is paused now rather than after
+    // nine more failures (its other pending deliveries are then skipped, as with any pause).
+    const gone = f.errorCode === "http_4xx" && f.responseCode === 410;
+    await retryTransient(() =>
+      gone ? health.pauseAtOnce(row.organisation_id, row.webhook_id, row.id, GONE_REASON) : health.recordFailure(row.organisation_id, row.webhook_id, row.id),
+    );
   }
 }
 

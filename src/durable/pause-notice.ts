@@ -11,6 +11,8 @@ export interface Notice {
   organisationId: number;
   webhookId: string;
   streak: number;
+  /** The webhook's paused_reason and the email's; absent in notices opened before there was a choice: the auto-pause's. */
+  reason?: string;
   step: "pause" | "email";
   /** Runs of the current step that threw (D1 unreachable, say); the next waits NOTICE_RETRY_DELAYS_MS[failures - 1]. */
   failures: number;
@@ -48,7 +50,7 @@ export async function sendNoticeEmail(env: Env, n: Notice, update: Update): Prom
     return true;
   }
   noticeFault("notice-lookup");
-  const notice = await readNotice(env, n.id, n.organisationId);
+  const notice = await readNotice(env, n.id, n.organisationId, n.reason);
   if (!notice) return true; // the webhook was deleted, and its notifications with it
   const tries = n.tries + 1;
   await recordEmail(env, n.id, n.organisationId, "sending", tries);

@@ -6,6 +6,9 @@ import type { PauseNotice } from "./pause-email";
 
 export const PAUSE_REASON = `Paused automatically after ${AUTO_PAUSE_AFTER} consecutive failed deliveries`;
 
+/** An endpoint that answers 410 Gone says it is gone for good: paused at once (effects.ts). */
+export const GONE_REASON = "Paused automatically: the endpoint answered 410 Gone";
+
 /** The closed set of a notification's states (migrations/0007). */
 export type NotificationStatus = "pending" | "sending" | "sent" | "failed";
 
@@ -16,12 +19,12 @@ export type NotificationStatus = "pending" | "sending" | "sent" | "failed";
  * that paused it. True when the pause is ours (the row exists, written now or by an earlier run
  * whose answer was lost); false when the webhook was not active (paused by hand, deleted).
  */
-export async function writePause(env: Env, notificationId: string, organisationId: number, webhookId: string, streak: number): Promise<boolean> {
+export async function writePause(env: Env, notificationId: string, organisationId: number, webhookId: string, streak: number, reason = PAUSE_REASON): Promise<boolean> {
   const now = Date.now();
   const [, , found] = await env.DB.batch([
     env.DB.prepare(
       "UPDATE webhooks SET status = 'paused', paused_reason = ?, failure_streak = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND status = 'active'",
-    ).bind(PAUSE_REASON, streak, now, organisationId, webhookId),
+    ).bind(reason, streak, now, organisationId, webhookId),
     // changes() is the UPDATE's count; a missing organisation makes recipient NULL and fails the whole batch.
     env.DB.prepare(
       `INSERT INTO notifications (id, organisation_id, webhook_id, kind, recipient, status, tries, created_at, updated_at)
@@ -38,7 +41,7 @@ export interface NoticeToSend extends PauseNotice {
 }
 
 /** Whom to email about what; null when the webhook was deleted (its notifications went with it). */
-export async function readNotice(env: Env, notificationId: string, organisationId: number): Promise<NoticeToSend | null> {
+export async function readNotice(env: Env, notificationId: string, organisationId: number, reason = PAUSE_REASON): Promise<NoticeToSend | null> {
   const row = await env.DB.prepare(
     `SELECT n.recipient, w.id AS webhookId, w.name, w.url FROM notifications n
      JOIN webhooks w ON w.id = n.webhook_id AND w.organisation_id = n.organisation_id
@@ -46,7 +49,7 @@ export async function readNotice(env: Env, notificationId: string, organisationI
   )
     .bind(notificationId, organisationId)
     .first<{ recipient: string; webhookId: string; name: string; url: string }>();
-  return row ? { ...row, reason: PAUSE_REASON } : null;
+  return row ? { ...row, reason } : null;
 }
 
 /** Records where the email is; `error` is the last failed send's, kept when a later one succeeds. */

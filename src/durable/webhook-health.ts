@@ -29,7 +29,8 @@ export class WebhookHealth extends DurableObject<Env> {
   private chain: Promise<unknown> = Promise.resolve();
   private pausing = false;
 
-  async recordFailure(organisationId: number, webhookId: string, deliveryId: string): Promise<HealthReport> {
+  /** `pauseReason`: this failure pauses the webhook now, whatever the count (pauseAtOnce). */
+  async recordFailure(organisationId: number, webhookId: string, deliveryId: string, pauseReason?: string): Promise<HealthReport> {
     const kv = this.ctx.storage.kv;
     const recent = kv.get<string[]>("recent") ?? [];
     const counted = recent.includes(deliveryId);
@@ -39,12 +40,20 @@ export class WebhookHealth extends DurableObject<Env> {
       kv.put("streak", streak);
       kv.put("recent", [...recent.slice(-(REMEMBERED - 1)), deliveryId]);
     }
-    if (streak >= AUTO_PAUSE_AFTER && kv.get<string>("pause") === undefined) await this.open(organisationId, webhookId, streak);
+    if ((streak >= AUTO_PAUSE_AFTER || pauseReason) && kv.get<string>("pause") === undefined) await this.open(organisationId, webhookId, streak, pauseReason);
 
     const owed = this.notices().find((n) => n.step === "pause");
     if (owed && !this.pausing && (await this.pauseNow(owed.id))) return { streak, paused: true };
     if (!counted) await this.mirror(organisationId, webhookId, streak);
     return { streak, paused: false };
+  }
+
+  /**
+   * A failure that pauses the webhook at once (an endpoint that answered 410 Gone), by the same
+   * path as the auto-pause: one notice, the pause written now or retried, the email from the alarm.
+   */
+  async pauseAtOnce(organisationId: number, webhookId: string, deliveryId: string, reason: string): Promise<HealthReport> {
+    return this.recordFailure(organisationId, webhookId, deliveryId, reason);
   }
 
   async recordSuccess(organisationId: number, webhookId: string): Promise<void> {
@@ -79,9 +88,9 @@ export class WebhookHealth extends DurableObject<Env> {
   }
 
   /** Opens this run's notice: the notice, the run's mark and the alarm in one storage write. */
-  private async open(organisationId: number, webhookId: string, streak: number) {
+  private async open(organisationId: number, webhookId: string, streak: number, reason?: string) {
     const n: Notice = {
-      id: newId("ntf"), organisationId, webhookId, streak, step: "pause",
+      id: newId("ntf"), organisationId, webhookId, streak, reason, step: "pause",
       failures: 0, tries: 0, sending: false, sent: false, due: Date.now() + NOTICE_RETRY_DELAYS_MS[0]!,
     };
     this.ctx.storage.kv.put("pause", n.id);
@@ -107,7 +116,7 @@ export class WebhookHealth extends DurableObject<Env> {
     try {
       if (n?.step === "pause") {
         noticeFault("pause-write");
-        paused = await writePause(this.env, n.id, n.organisationId, n.webhookId, n.streak);
+        paused = await writePause(this.env, n.id, n.organisationId, n.webhookId, n.streak, n.reason);
         // Not ours: the webhook was no longer active (paused by hand, deleted), so no email either.
         n = paused ? this.update(id, { step: "email", failures: 0, due: Date.now() }) : this.drop(id);
       }
