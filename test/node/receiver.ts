@@ -12,6 +12,7 @@
  *   redirect              302 to /<bucket>/ok
  *   sequence/<c1,c2,...>  the n-th request to this path gets the n-th code (the last repeats)
  *   json/<base64url>      200 with that JSON body (verification checks)
+ *   text/<code>/<n>       that status with a text/plain body of "a" and n "é" (1 + 2n bytes)
  */
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -93,6 +94,9 @@ async function behave(req: IncomingMessage, res: ServerResponse) {
       res.writeHead(code).end(`status ${code}`);
       return;
     }
+    case "text":
+      res.writeHead(Number(a), { "Content-Type": "text/plain; charset=utf-8" }).end(`a${"é".repeat(Number(b))}`);
+      return;
     case "json":
       res.writeHead(200, { "Content-Type": "application/json" }).end(Buffer.from(a ?? "", "base64url").toString("utf8"));
       return;
