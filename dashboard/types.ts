@@ -42,6 +42,8 @@ export interface Webhook {
   secret_hint: string;
   certificate: CertificateDetails | null;
   paused_reason: string | null;
+  /** Seconds before each retry; null for verification checks. */
+  retry_schedule: number[] | null;
   success_rate: number | null;
   last_triggered_at: string | null;
   secret?: string;

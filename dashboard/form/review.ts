@@ -1,6 +1,7 @@
 /** Step 6: Review & Create — every setting as it will be sent. */
 import { h } from "../dom";
 import { TYPE_LABEL } from "../format";
+import { describeSchedule } from "./retry-schedule";
 import type { FormState } from "./state";
 
 export function reviewSection(s: FormState): HTMLElement {
@@ -21,7 +22,7 @@ export function reviewSection(s: FormState): HTMLElement {
       row("Webhook secret", s.secret ? "Set (hidden)" : "Generated when created, shown once"),
       row("Custom headers", enabledHeaders.length ? h("ul", null, enabledHeaders.map((hd) => h("li", null, h("code", null, hd.name), hd.enabled ? "" : " (disabled)"))) : "None"),
       s.type === "event_notification"
-        ? row("Events", h("ul", { class: "events" }, s.events.map((e) => h("li", null, h("code", null, e)))))
+        ? [row("Events", h("ul", { class: "events" }, s.events.map((e) => h("li", null, h("code", null, e))))), row("Retries", describeSchedule(s.retrySchedule))]
         : row(
             "Criteria",
             `success field ${s.criteria.require_success ? "required" : "not required"}, score field ${s.criteria.require_score ? "required" : "not required"}, minimum ${s.criteria.min_score}; ` +

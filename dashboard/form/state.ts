@@ -6,6 +6,7 @@
 import type { FieldError } from "../api";
 import { DEFAULT_EVENTS } from "../catalogue";
 import type { Header, Method, Webhook, WebhookType } from "../types";
+import { DEFAULT_SCHEDULE_TEXT, parseSchedule, scheduleText } from "./retry-schedule";
 
 export interface FormState {
   type: WebhookType;
@@ -20,6 +21,8 @@ export interface FormState {
   headers: Header[];
   events: string[];
   criteria: { require_success: boolean; require_score: boolean; min_score: string; request_schema: string; response_schema: string };
+  /** The retry schedule as typed: "2, 4" (retry-schedule.ts). */
+  retrySchedule: string;
 }
 
 export const emptyForm = (): FormState => ({
@@ -34,6 +37,7 @@ export const emptyForm = (): FormState => ({
   headers: [],
   events: [...DEFAULT_EVENTS],
   criteria: { require_success: true, require_score: true, min_score: "0.85", request_schema: "", response_schema: "" },
+  retrySchedule: DEFAULT_SCHEDULE_TEXT,
 });
 
 const schemaText = (schema: unknown) => (schema === null || schema === undefined ? "" : JSON.stringify(schema, null, 2));
@@ -49,6 +53,7 @@ export function formOf(w: Webhook): FormState {
     method: w.method,
     headers: w.headers.map((hd) => ({ ...hd })),
     events: [...w.events],
+    retrySchedule: scheduleText(w.retry_schedule),
     criteria: c
       ? { require_success: c.require_success, require_score: c.require_score, min_score: String(c.min_score), request_schema: schemaText(c.request_schema), response_schema: schemaText(c.response_schema) }
       : emptyForm().criteria,
@@ -76,8 +81,10 @@ function commonBody(s: FormState): { body: Record<string, unknown>; errors: Fiel
     headers: s.headers.map(({ name, value, enabled }) => ({ name: name.trim(), value, enabled })),
   };
   if (s.secret !== "") body.secret = s.secret;
-  if (s.type === "event_notification") body.events = s.events;
-  else {
+  if (s.type === "event_notification") {
+    body.events = s.events;
+    body.retry_schedule = parseSchedule(s.retrySchedule);
+  } else {
     const minScore = s.criteria.min_score.trim();
     body.criteria = {
       require_success: s.criteria.require_success,

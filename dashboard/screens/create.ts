@@ -13,6 +13,7 @@ import { criteriaSection } from "../form/criteria";
 import { firstInvalid, showFieldErrors } from "../form/errors";
 import { eventsSection } from "../form/events";
 import { headersSection } from "../form/headers";
+import { retryScheduleSection } from "../form/retry-schedule";
 import { reviewSection } from "../form/review";
 import { secretSection } from "../form/secret";
 import { createBody, emptyForm, patchBody } from "../form/state";
@@ -23,7 +24,7 @@ const STEPS = [
   { title: "Basic Information", fields: ["type", "name", "description", "url", "method"] },
   { title: "Authentication (mTLS)", fields: ["pem", "secret"] },
   { title: "Custom Headers", fields: ["headers"] },
-  { title: "Event Subscription", fields: ["events"] },
+  { title: "Event Subscription", fields: ["events", "retry_schedule"] },
   { title: "Verification Criteria", fields: ["criteria"] },
   { title: "Review & Create", fields: [] },
 ];
@@ -125,7 +126,7 @@ export async function createScreen({ main, signal }: Screen): Promise<void> {
         return h("div", null, certificateSection(s, { validate: validateCertificate, note }), h("h3", null, "Webhook Secret"), secretSection(s, null));
       }
       case 2: return headersSection(s);
-      case 3: return eventsSection(s);
+      case 3: return h("div", null, await eventsSection(s), retryScheduleSection(s));
       case 4: return criteriaSection(s);
       default: return reviewSection(s);
     }

@@ -14,6 +14,7 @@ import { criteriaSection } from "../form/criteria";
 import { firstInvalid, showFieldErrors } from "../form/errors";
 import { eventsSection } from "../form/events";
 import { headersSection } from "../form/headers";
+import { retryScheduleSection } from "../form/retry-schedule";
 import { secretSection } from "../form/secret";
 import { formOf, patchBody } from "../form/state";
 import { STATUS_LABEL } from "../format";
@@ -61,6 +62,7 @@ export async function editScreen(screen: Screen, id: string, message?: Child): P
     w.type === "event_notification"
       ? h("fieldset", null, h("legend", null, "Event Subscription"), await eventsSection(s))
       : h("fieldset", null, h("legend", null, "Verification Criteria"), criteriaSection(s)),
+    w.type === "event_notification" && h("fieldset", null, h("legend", null, "Retries"), retryScheduleSection(s)),
     h("p", { class: "muted" }, "Editing a webhook does not affect pending deliveries: they are sent as they were queued."),
     h("div", { class: "actions" }, h("a", { class: "button", href: "#/" }, "Cancel"), h("button", { type: "submit", class: "primary" }, "Update Webhook")),
   );
