@@ -79,6 +79,7 @@ export interface TestResult {
 
 export interface LogRow {
   id: string;
+  delivery_id: string;
   event: string;
   attempt: number;
   status: "success" | "failed" | "retrying" | "skipped";

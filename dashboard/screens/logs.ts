@@ -5,6 +5,7 @@
 import { api, ApiFailure } from "../api";
 import { eventTypes } from "../catalogue";
 import { busyButton, field, h, replace } from "../dom";
+import { openDeliveryDialog } from "../dialogs/delivery";
 import { openRecoverDialog } from "../dialogs/recover";
 import { exportCsv } from "../export-csv";
 import { showFieldErrors } from "../form/errors";
@@ -37,7 +38,8 @@ export async function logsScreen({ main, signal }: Screen, id: string): Promise<
     return h(
       "tr",
       null,
-      cell("Timestamp", h("time", { datetime: r.timestamp }, when(r.timestamp))),
+      // The time opens the delivery's detail (payload, attempts, Resend).
+      cell("Timestamp", h("button", { type: "button", class: "link", "aria-label": `Show the delivery of ${when(r.timestamp)}`, on: { click: () => void openDeliveryDialog(w, r.delivery_id) } }, h("time", { datetime: r.timestamp }, when(r.timestamp)))),
       cell("Event", h("code", null, r.event), r.test ? h("span", { class: "badge test" }, "test") : ""),
       cell("Status", h("span", { class: `badge ${r.status}` }, STATUS[r.status]), r.attempt > 1 ? h("span", { class: "muted small" }, `attempt ${r.attempt}`) : ""),
       cell("Response Code", r.response_code === null ? "—" : String(r.response_code)),
