@@ -29,7 +29,14 @@ export async function ingestThroughput(server: DevServer, path: string, headers:
 export function batchProfile(logFile: string, fromByte: number) {
   const text = readFileSync(logFile, "utf8").slice(fromByte);
   // Whole lines, parsed: the fields of the line may change order or grow.
-  const batches = [...text.matchAll(/^.*"msg":"delivery batch".*$/gm)].map((m) => JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; timing: string });
+  // A line the log interleaved with another process's output is skipped, not fatal.
+  const batches = [...text.matchAll(/^.*"msg":"delivery batch".*$/gm)].flatMap((m) => {
+    try {
+      return [JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; timing: string }];
+    } catch {
+      return [];
+    }
+  });
   const sums: Record<string, number> = {};
   let messages = 0;
   for (const { messages: n, timing } of batches) {
