@@ -57,7 +57,9 @@ async function main() {
   const results: Record<string, unknown> = { runs: RUNS, quick: QUICK, at: new Date().toISOString() };
 
   const base = await startDev({ config: join(ROOT, "bench/baseline/wrangler.toml"), port: 8811 });
+  running.push(base);
   const dev = await startDev({ config: join(ROOT, "wrangler.toml"), port: 8812, migrate: true });
+  running.push(dev);
   const orgNoSubs = await setupOrganisation(dev.url, receiver.url, 1, false);
   const bareRoute = () => ingestThroughput(base, "/bare", { "Content-Type": "application/json" }, "{}", SECONDS);
 
@@ -167,7 +169,11 @@ function write(results: Record<string, unknown>, extra = "") {
   console.log("\n" + md);
 }
 
-main().catch((err) => {
+/** Servers to stop if a run fails: left running, they hold the ports and the next run cannot start. */
+const running: { stop(): Promise<void> }[] = [];
+
+main().catch(async (err) => {
   console.error(err);
+  await Promise.allSettled(running.map((s) => s.stop()));
   process.exit(1);
 });
