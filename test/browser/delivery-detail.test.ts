@@ -4,7 +4,7 @@
  * delivery id, and the dialog shows the new attempt.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
+import { type Browsing, call, openSignedIn, type Receiver, type Service, startReceiver, startService } from "./harness";
 
 let service: Service;
 let receiver: Receiver;
@@ -22,11 +22,7 @@ beforeAll(async () => {
   await call(`${service.url}/v1/webhooks/${webhookId}/activate`, "POST", org.api_key);
   await call(`${service.url}/v1/events`, "POST", "dev-ingest-token", { event: "verification.completed", organisation_id: org.id, data: { verification_id: "ver_browser_detail", workflow_id: "wf_abc123", status: "success" } });
   for (let i = 0; i < 100 && receiver.received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
-  b = await openBrowser();
-  await b.page.goto(`${service.url}/dashboard`);
-  await b.page.getByLabel("API key").fill(org.api_key);
-  await b.page.getByRole("button", { name: "Sign in" }).click();
-  await b.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+  b = await openSignedIn(service.url, org.api_key);
 }, 120_000);
 
 afterAll(async () => {

@@ -206,4 +206,14 @@ export async function openBrowser(options: BrowserContextOptions = {}): Promise<
  * Evaluates an expression in the page. A string, not a function: the page's globals (document,
  * location) are not this program's, which is type-checked with the Workers' types.
  */
+/** A browser signed in to the dashboard of `serviceUrl` with `apiKey`, on the webhook list. */
+export async function openSignedIn(serviceUrl: string, apiKey: string): Promise<Browsing> {
+  const b = await openBrowser();
+  await b.page.goto(`${serviceUrl}/dashboard`);
+  await b.page.getByLabel("API key").fill(apiKey);
+  await b.page.getByRole("button", { name: "Sign in" }).click();
+  await b.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+  return b;
+}
+
 export const inPage = <T = unknown>(page: Page, expression: string) => page.evaluate(expression) as Promise<T>;

@@ -4,7 +4,7 @@
  * range that starts in the future is shown as the API's error on its field.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
+import { type Browsing, call, openSignedIn, type Receiver, type Service, startReceiver, startService } from "./harness";
 
 let service: Service;
 let receiver: Receiver;
@@ -23,11 +23,7 @@ beforeAll(async () => {
     await call(`${service.url}/v1/events`, "POST", "dev-ingest-token", { event: "verification.completed", organisation_id: org.id, data: { verification_id: `ver_${i}`, workflow_id: "wf_abc123", workflow_name: "Basic KYC", status: "success", confidence: 0.9 } });
   }
   await call(`${service.url}/v1/webhooks/${webhookId}/resume`, "POST", org.api_key, {});
-  b = await openBrowser();
-  await b.page.goto(`${service.url}/dashboard`);
-  await b.page.getByLabel("API key").fill(org.api_key);
-  await b.page.getByRole("button", { name: "Sign in" }).click();
-  await b.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+  b = await openSignedIn(service.url, org.api_key);
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  * A verification check has no retry schedule on its edit screen.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
+import { type Browsing, call, openSignedIn, type Receiver, type Service, startReceiver, startService } from "./harness";
 
 let service: Service;
 let receiver: Receiver;
@@ -15,11 +15,7 @@ let org: { id: number; api_key: string };
 beforeAll(async () => {
   [service, receiver] = await Promise.all([startService(), startReceiver()]);
   org = await call(`${service.url}/v1/organisations`, "POST", "dev-admin-token", { name: "Retry Ltd", notification_email: "ops@retry.test" });
-  b = await openBrowser();
-  await b.page.goto(`${service.url}/dashboard`);
-  await b.page.getByLabel("API key").fill(org.api_key);
-  await b.page.getByRole("button", { name: "Sign in" }).click();
-  await b.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+  b = await openSignedIn(service.url, org.api_key);
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { call, openBrowser, startReceiver, startService, type Browsing, type Receiver, type Service } from "./harness";
+import { type Browsing, call, openSignedIn, type Receiver, type Service, startReceiver, startService } from "./harness";
 
 const OLD = "old-secret-0123456789abcdef";
 const hmac = (secret: string, body: string) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
@@ -22,11 +22,7 @@ beforeAll(async () => {
   const wh = await call(`${service.url}/v1/webhooks`, "POST", org.api_key, { type: "event_notification", name: "Orders", url: `${receiver.url}/hooks/rotate`, events: ["verification.completed"], secret: OLD });
   webhookId = wh.id;
   await call(`${service.url}/v1/webhooks/${webhookId}/activate`, "POST", org.api_key);
-  b = await openBrowser();
-  await b.page.goto(`${service.url}/dashboard`);
-  await b.page.getByLabel("API key").fill(org.api_key);
-  await b.page.getByRole("button", { name: "Sign in" }).click();
-  await b.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+  b = await openSignedIn(service.url, org.api_key);
 }, 120_000);
 
 afterAll(async () => {
