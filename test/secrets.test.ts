@@ -20,7 +20,7 @@ import type { DeliveryMessage } from "../src/delivery/messages";
 import { ADMIN_TOKEN, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
 import { attemptsOf, deliveriesOf } from "./helpers/db";
 import { bucket, received, receiverUrl, verifyAtReceiver } from "./helpers/receivers";
-import { findSecrets, secretForms } from "./helpers/secret-forms";
+import { findSecrets } from "./helpers/secret-forms";
 
 const rand = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"[b % 56]).join("");
 const whsec = () => `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
@@ -83,29 +83,6 @@ beforeAll(() => {
   }
 });
 afterAll(() => vi.restoreAllMocks());
-
-describe("secretForms (known answers)", () => {
-  it("finds a secret hidden at any offset inside longer base64, base64url and hex", () => {
-    const secret = "sk_webhook_abc123xyz789";
-    for (let lead = 0; lead < 6; lead++) {
-      for (let tail = 0; tail < 4; tail++) {
-        const blob = new TextEncoder().encode(`${"~".repeat(lead)}${secret}${"?".repeat(tail)}`);
-        const b64 = btoa(String.fromCharCode(...blob));
-        const hex = [...blob].map((b) => b.toString(16).padStart(2, "0")).join("");
-        for (const text of [b64, b64.replace(/\+/g, "-").replace(/\//g, "_"), hex, `x${hex.toUpperCase()}`]) {
-          expect(findSecrets({ s: secret }, [["blob", text]]).length, `${lead}/${tail}: ${text}`).toBeGreaterThan(0);
-        }
-      }
-    }
-    expect(findSecrets({ s: secret }, [["other", btoa([...secret].reverse().join(""))], ["hex", "736b5f"]])).toEqual([]);
-  });
-
-  it("knows a whsec_ secret also as its decoded signing key", () => {
-    const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    const keyHex = [...atob(secret.slice(6))].map((c) => c.charCodeAt(0).toString(16).padStart(2, "0")).join("");
-    expect(secretForms(secret).map((f) => f.text)).toContain(keyHex);
-  });
-});
 
 describe("secrets in responses, logs, D1 and R2", () => {
   it("appear nowhere but in the requests that set them", async () => {
