@@ -1,3 +1,5 @@
+import type { DeliveryLog } from "./durable/delivery-log/object";
+import type { EventShard } from "./durable/event-shard/object";
 import type { SweepClock } from "./durable/sweep-clock";
 import type { WebhookHealth } from "./durable/webhook-health";
 import type { JobMessage, QueueMessage } from "./delivery/messages";
@@ -33,6 +35,10 @@ export interface Env {
   EXPORTS: R2Bucket;
   WEBHOOK_HEALTH: DurableObjectNamespace<WebhookHealth>;
   SWEEP_CLOCK: DurableObjectNamespace<SweepClock>;
+  DELIVERY_LOG: DurableObjectNamespace<DeliveryLog>;
+  EVENT_SHARD: DurableObjectNamespace<EventShard>;
+  /** Optional: how soon after activity a webhook's summary (success rate, last triggered) is written to D1 for lists. */
+  SUMMARY_REFRESH_MS?: string;
   EMAIL: SendEmail;
   MTLS?: Fetcher;
 }

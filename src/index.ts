@@ -16,6 +16,8 @@ import { consumeRecoveries, isRecoveryMessage } from "./recoveries/consume";
 
 export { WebhookHealth } from "./durable/webhook-health";
 export { SweepClock } from "./durable/sweep-clock";
+export { DeliveryLog } from "./durable/delivery-log/object";
+export { EventShard } from "./durable/event-shard/object";
 export { EventsRpc } from "./rpc";
 
 export default {

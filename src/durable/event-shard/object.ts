@@ -1,0 +1,5 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../env";
+
+/** Skeleton: filled in by the storage work of issue 15. */
+export class EventShard extends DurableObject<Env> {}

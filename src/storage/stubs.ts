@@ -1,0 +1,11 @@
+/** The storage objects by name (src/storage/partitions.ts says how data is split among them). */
+import type { Env } from "../env";
+import { shardOf } from "./partitions";
+
+/** A webhook's partition for one UTC day. */
+export const deliveryLog = (env: Env, organisationId: number, webhookId: string, day: number) =>
+  env.DELIVERY_LOG.get(env.DELIVERY_LOG.idFromName(`${organisationId}:${webhookId}:${day}`));
+
+/** The shard that holds (or will hold) this event of the organisation. */
+export const eventShard = (env: Env, organisationId: number, eventId: string) =>
+  env.EVENT_SHARD.get(env.EVENT_SHARD.idFromName(`${organisationId}:${shardOf(eventId)}`));
