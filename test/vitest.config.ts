@@ -27,6 +27,9 @@ export default defineConfig(async () => {
             REDELIVERY_BASE_DELAY_S: "0",
             // Recoveries of a few hundred deliveries span several steps (src/recoveries/policy.ts).
             RECOVERY_STEP_DELIVERIES: "60",
+            // A webhook's list summary (success rate, last triggered) is written to D1 soon after
+            // its deliveries, so list tests wait a moment rather than the production 30 s.
+            SUMMARY_REFRESH_MS: "200",
           },
           // The production mTLS binding, played by a Node function that presents our client cert.
           serviceBindings: { MTLS: mtlsForwarder(pki) },

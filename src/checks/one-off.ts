@@ -2,12 +2,16 @@
  * Calls made right away rather than through the queue (test events and verification checks):
  * the webhook they go to, and their log. Each call is one delivery with one attempt, written
  * together after the call, so that it shows in the logs like any delivery. Test rows have
- * test = 1, which the statistics trigger ignores; check rows count.
+ * test = 1, which the statistics leave out; check rows count.
  */
 import type { DeliveryRow } from "../delivery/load";
 import type { Outcome } from "../delivery/retry-policy";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
+import { retryTransient } from "../lib/transient";
+import type { AttemptWrite } from "../storage/contract";
+import { dayOf } from "../storage/partitions";
+import { deliveryLog } from "../storage/stubs";
 
 export interface Target {
   id: string;
@@ -76,23 +80,29 @@ export function newCall(event: string, now = Date.now()): Omit<Call, "body"> {
 /** An Outcome whose error code may also be one of the checks' own (invalid_response). */
 export type Logged = Omit<Outcome, "errorCode"> & { errorCode: string | null };
 
-/** Writes the delivery and its attempt; nothing if the webhook was deleted meanwhile (its logs went with it). */
+/**
+ * Logs the call in today's partition of the webhook: an ended delivery and its one attempt,
+ * written together. A webhook deleted meanwhile may get a partition its head drops with the rest.
+ */
 export async function logCall(env: Env, t: Target, call: Call, outcome: Logged, opts: { test: boolean; startedAt: number }) {
-  const status = outcome.ok ? "success" : "failed";
-  const now = Date.now();
-  const test = opts.test ? 1 : 0;
-  await env.DB.batch([
-    env.DB.prepare(
-      `INSERT INTO deliveries (id, organisation_id, webhook_id, revision_id, event_id, event, status, attempts, next_attempt_at, test, created_at, updated_at)
-       SELECT ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?, ? WHERE EXISTS (SELECT 1 FROM webhooks WHERE organisation_id = ? AND id = ?)`,
-    ).bind(call.deliveryId, t.organisation_id, t.id, t.revision_id, call.eventId, call.event, status, test, opts.startedAt, now, t.organisation_id, t.id),
-    env.DB.prepare(
-      `INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at, revision_id, response_content_type, response_body, signed_headers)
-       SELECT ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 1`,
-    ).bind(
-      newId("att", opts.startedAt), t.organisation_id, t.id, call.deliveryId, call.eventId, call.event, status,
-      outcome.statusCode, outcome.responseTimeMs, outcome.errorCode, outcome.error, test, opts.startedAt,
-      t.revision_id, outcome.response?.contentType ?? null, outcome.response?.body ?? null, outcome.signedHeaders ?? null,
-    ),
-  ]);
+  const day = dayOf(opts.startedAt);
+  const scope = { organisationId: t.organisation_id, webhookId: t.id, day };
+  const attempt: AttemptWrite = {
+    id: newId("att", opts.startedAt),
+    delivery_id: call.deliveryId,
+    attempt: 1,
+    status: outcome.ok ? "success" : "failed",
+    response_code: outcome.statusCode,
+    response_time_ms: outcome.responseTimeMs,
+    error_code: outcome.errorCode,
+    error: outcome.error,
+    created_at: opts.startedAt,
+    next_attempt_at: null,
+    revision_id: t.revision_id,
+    signed_headers: outcome.signedHeaders ?? null,
+    response_content_type: outcome.response?.contentType ?? null,
+    response_body: outcome.response?.body ?? null,
+  };
+  const delivery = { id: call.deliveryId, event_id: call.eventId, event: call.event, revision_id: t.revision_id, test: opts.test, created_at: opts.startedAt };
+  await retryTransient(() => deliveryLog(env, t.organisation_id, t.id, day).logCall(scope, delivery, attempt));
 }

@@ -1,22 +1,25 @@
 /**
- * Ingest: record an event and fan it out to its deliveries in one D1 transaction (one round
- * trip, shared with concurrent ingest requests), then enqueue them. The event is durable before
- * anyone is told 202; if the queue send fails afterwards, the sweeper finds the deliveries
- * (pending and due) and enqueues them again.
+ * Ingest: record an event in its shard, create its deliveries in their webhooks' partitions for
+ * the day, then enqueue them. No D1 write: D1 is read once for the fan-out (which of the
+ * organisation's webhooks are subscribed, and whether they are active or paused). The event is
+ * durable in its shard, and the deliveries pending in their partitions, before anyone is told
+ * 202; if the queue send fails afterwards, each partition's sweep alarm enqueues them again.
  *
- * The fan-out is done by SQL: every active or paused event-notification webhook of the
- * organisation subscribed to the event gets a delivery (paused ones a `skipped` one, which logs
- * itself by trigger). Two statements: the deliveries, only while the event id is free, then the
- * event with its counts (the answer to every retry). A duplicate, concurrent or not, adds
- * nothing, and is told the stored answer, or 409 when its body differs.
+ * Idempotency on event_id: every copy of an id reaches the same shard, which runs one call at a
+ * time, so concurrent duplicates store one event with one set of delivery ids. A duplicate is
+ * told the stored answer (or 409 when its body differs) and completes the fan-out again with the
+ * stored ids, which adds nothing unless a crash cut the first request short before it finished.
  */
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/encoding";
 import { canonicalJson } from "../lib/canonical-json";
 import { newId } from "../lib/ids";
-import { CommitOutcomeUnknown, GroupCommit, type Statement } from "../lib/group-commit";
+import { retryTransient } from "../lib/transient";
 import { Timing } from "../lib/server-timing";
+import type { EventToStore, StoredEvent } from "../storage/contract";
+import { dayOfDelivery } from "../storage/partitions";
+import { deliveryLog, eventShard } from "../storage/stubs";
 import { enqueueDeliveries } from "./enqueue";
 
 export interface EventInput {
@@ -34,20 +37,6 @@ export interface Accepted {
   duplicate: boolean;
 }
 
-type Row = { id?: string; status?: string; request_hash?: string; deliveries?: number; skipped?: number };
-const statement = (sql: string, params: unknown[]): Statement => ({ sql, params });
-const NEW_ID = (prefix: string) => `'${prefix}_' || lower(hex(randomblob(12)))`;
-
-/**
- * Concurrent ingest requests of an isolate share D1 transactions (see GroupCommit): under load
- * one round trip records many events, each request still answered only once its own committed.
- * A group holds at most 50 events (100 statements) and about 1 MiB of bodies. A request queued
- * 10 s behind a write that does not come back gives up (nothing of it was sent); one whose
- * write was sent waits 35 s, past D1's 30 s limit on a query (D1 limits page), before it says
- * the outcome is unknown.
- */
-const commits = new GroupCommit({ maxEntries: 50, maxBytes: 1024 * 1024, stallMs: 10_000, settleMs: 35_000 });
-
 /**
  * The event could not be recorded, or it is not known whether it was. Either way it carries the
  * event id the write used (the caller's, or the one assigned before the write): a retry with it
@@ -63,7 +52,23 @@ export class EventNotRecorded extends Error {
   }
 }
 
-export async function acceptEvent(env: Env, input: EventInput, timing = new Timing(), waitUntil?: (p: Promise<unknown>) => void): Promise<Accepted> {
+type Subscriber = { id: string; status: "active" | "paused"; revision_id: string };
+
+/** The organisation's event webhooks subscribed to the event; null when there is no such organisation. One D1 read. */
+async function subscribers(env: Env, organisationId: number, event: string): Promise<Subscriber[] | null> {
+  const [org, hooks] = await env.DB.batch([
+    env.DB.prepare("SELECT 1 AS found FROM organisations WHERE id = ?").bind(organisationId),
+    env.DB.prepare(
+      `SELECT w.id, w.status, w.revision_id FROM webhooks w
+        WHERE w.organisation_id = ?1 AND w.type = 'event_notification' AND w.status IN ('active', 'paused')
+          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2)`,
+    ).bind(organisationId, event),
+  ]);
+  if (org!.results.length === 0) return null;
+  return hooks!.results as Subscriber[];
+}
+
+export async function acceptEvent(env: Env, input: EventInput, timing = new Timing()): Promise<Accepted> {
   const now = Date.now();
   const orgId = input.organisation_id;
   const eventId = input.event_id ?? newId("evt", now);
@@ -72,53 +77,55 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
   // Serialised once: these exact bytes are signed and sent to every receiver.
   const body = JSON.stringify({ event: input.event, event_id: eventId, timestamp, organisation_id: orgId, data: input.data });
 
-  // ?1 organisation, ?2 event id, ?3 event name, ?4 now, ?5 request hash, ?6 body
-  // A batch is one transaction and D1 runs one at a time, so "the event is not there yet" in the
-  // first statement still holds when the second inserts it; in a group, a duplicate of an event
-  // earlier in the same group finds it there.
-  const db = env.DB;
-  const { results, groupSize } = await timing.measure("d1", () => commits.run(db, [
-    statement(
-      `INSERT INTO deliveries (id, organisation_id, webhook_id, revision_id, event_id, event, status, attempts, next_attempt_at, test, created_at, updated_at)
-       SELECT ${NEW_ID("dlv")}, ?1, w.id, w.revision_id, ?2, ?3,
-              CASE w.status WHEN 'active' THEN 'pending' ELSE 'skipped' END, 0,
-              CASE w.status WHEN 'active' THEN ?4 END, 0, ?4, ?4
-         FROM webhooks w
-        WHERE w.organisation_id = ?1 AND w.type = 'event_notification' AND w.status IN ('active', 'paused')
-          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?3)
-          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.organisation_id = ?1 AND e.id = ?2)
-       ON CONFLICT DO NOTHING
-       RETURNING id, status`,
-      [orgId, eventId, input.event, now],
-    ),
-    statement(
-      `INSERT INTO events (organisation_id, id, event, body, request_hash, deliveries, skipped, created_at)
-       SELECT ?1, ?2, ?3, ?6, ?5,
-              (SELECT count(*) FROM deliveries WHERE organisation_id = ?1 AND event_id = ?2),
-              (SELECT count(*) FROM deliveries WHERE organisation_id = ?1 AND event_id = ?2 AND status = 'skipped'), ?4
-        WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?1)
-       ON CONFLICT DO NOTHING
-       RETURNING request_hash, deliveries, skipped`,
-      [orgId, eventId, input.event, now, requestHash, body],
-    ),
-  ], body.length, waitUntil)).catch((err: unknown) => {
-    throw new EventNotRecorded(eventId, err instanceof CommitOutcomeUnknown ? "unknown" : "not_recorded", err);
-  });
-  timing.note("group", groupSize);
-  const [fanout, inserted] = results as D1Result<Row>[];
+  // A read: safe to try again. Nothing is recorded yet, so failing here is "not recorded".
+  const hooks = await timing
+    .measure("d1", () => retryTransient(() => subscribers(env, orgId, input.event)))
+    .catch((err: unknown) => {
+      throw new EventNotRecorded(eventId, "not_recorded", err);
+    });
+  if (!hooks) throw new ApiError("NOT_FOUND", `Organisation ${orgId} not found`);
 
-  let stored = inserted!.results[0];
-  const duplicate = !stored;
-  if (duplicate) {
-    // Not inserted: the event id was taken (a retry, or a concurrent duplicate), or no such organisation.
-    stored = (await db.prepare("SELECT request_hash, deliveries, skipped FROM events WHERE organisation_id = ? AND id = ?").bind(orgId, eventId).first<Row>()) ?? undefined;
-    if (!stored) throw new ApiError("NOT_FOUND", `Organisation ${orgId} not found`);
-    if (stored.request_hash !== requestHash) {
-      throw new ApiError("CONFLICT", `Event ${eventId} was already accepted with a different body; use a new event_id`);
-    }
-  } else {
-    const pending = fanout!.results.filter((d) => d.status === "pending").map((d) => ({ delivery_id: d.id!, attempt: 1 }));
-    if (pending.length > 0) await timing.measure("queue", () => enqueueDeliveries(env, pending));
+  const toStore: EventToStore = {
+    id: eventId,
+    event: input.event,
+    body,
+    request_hash: requestHash,
+    created_at: now,
+    fanout: hooks.map((w) => ({ webhook_id: w.id, revision_id: w.revision_id, status: w.status === "active" ? "pending" : "skipped" })),
+  };
+  // The shard's answer is idempotent on the event id, so a transient failure is tried again in
+  // place; one that outlasts the retries may or may not have been stored.
+  const answer = await timing
+    .measure("shard", () => retryTransient(() => eventShard(env, orgId, eventId).accept(orgId, toStore)))
+    .catch((err: unknown) => {
+      throw new EventNotRecorded(eventId, "unknown", err);
+    });
+  const stored = answer.event;
+  if (answer.duplicate && stored.request_hash !== requestHash) {
+    throw new ApiError("CONFLICT", `Event ${eventId} was already accepted with a different body; use a new event_id`);
   }
-  return { event_id: eventId, deliveries: stored!.deliveries!, skipped: stored!.skipped!, duplicate };
+
+  // The fan-out, idempotent on the stored delivery ids: a duplicate repeats it harmlessly. Until
+  // it is done nothing is told 202; if it fails the caller retries with the same event id.
+  const pending = await timing
+    .measure("partitions", () => createDeliveries(env, orgId, stored))
+    .catch((err: unknown) => {
+      throw new EventNotRecorded(eventId, "unknown", err);
+    });
+  if (pending.length > 0) await timing.measure("queue", () => enqueueDeliveries(env, pending));
+  return { event_id: eventId, deliveries: stored.deliveries, skipped: stored.skipped, duplicate: answer.duplicate };
+}
+
+/** Creates the event's deliveries in their webhooks' partitions (one call each, in parallel); answers the newly pending ones to enqueue. */
+async function createDeliveries(env: Env, organisationId: number, e: StoredEvent) {
+  const created = await Promise.all(
+    e.fanout.map(async (f) => {
+      const day = dayOfDelivery(f.delivery_id);
+      const delivery = { id: f.delivery_id, event_id: e.id, event: e.event, revision_id: f.revision_id, status: f.status, created_at: e.created_at };
+      const scope = { organisationId, webhookId: f.webhook_id, day };
+      const fresh = await retryTransient(() => deliveryLog(env, organisationId, f.webhook_id, day).accept(scope, [delivery]));
+      return fresh.map((id) => ({ delivery_id: id, attempt: 1, organisation_id: organisationId, webhook_id: f.webhook_id, event_id: e.id }));
+    }),
+  );
+  return created.flat();
 }

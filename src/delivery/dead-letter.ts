@@ -19,8 +19,8 @@ const GAVE_UP = "The delivery could not be processed; it was given up after repe
  */
 export async function consumeDeadLetters(batch: readonly Message<QueueMessage>[], env: Env): Promise<void> {
   try {
-    const ids = batch.flatMap((m) => (m.body.kind === "delivery" ? [m.body.delivery_id] : []));
-    const rows = [...(await loadDeliveries(env, [...new Set(ids)])).values()];
+    const refs = batch.flatMap((m) => (m.body.kind === "delivery" && typeof m.body.organisation_id === "number" ? [m.body] : []));
+    const rows = [...(await loadDeliveries(env, refs)).values()];
     const now = Date.now();
     const results = rows
       .filter((row) => row.status === "pending")
@@ -40,7 +40,7 @@ export async function consumeDeadLetters(batch: readonly Message<QueueMessage>[]
       ...rows
         .filter((row) => row.status === "failed")
         .map(async (row) => {
-          const a = await lastAttempt(env, row.id);
+          const a = await lastAttempt(env, row);
           // An internal end was not the endpoint's failure; any other was, and is counted once.
           const internal = a?.error_code === "internal";
           await afterFailure(env, { row, attempts: row.attempts, errorCode: a?.error_code ?? null, responseCode: a?.response_code ?? null }, { countTowardPause: !internal });

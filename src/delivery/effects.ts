@@ -4,6 +4,8 @@ import { GONE_REASON } from "../durable/pause-record";
 import type { Env } from "../env";
 import { derivedId } from "../lib/ids";
 import { retryTransient } from "../lib/transient";
+import { dayOfDelivery } from "../storage/partitions";
+import { deliveryLog } from "../storage/stubs";
 import { acceptEvent } from "./accept-event";
 import type { DeliveryRow } from "./load";
 
@@ -61,10 +63,7 @@ export async function afterSuccess(env: Env, row: DeliveryRow): Promise<void> {
 }
 
 /** For a redelivered message whose attempt was already recorded as final: redo the effects. */
-export async function lastAttempt(env: Env, deliveryId: string) {
-  return env.DB.prepare(
-    "SELECT attempt, error_code, response_code FROM attempts WHERE delivery_id = ? ORDER BY attempt DESC LIMIT 1",
-  )
-    .bind(deliveryId)
-    .first<{ attempt: number; error_code: string | null; response_code: number | null }>();
+export async function lastAttempt(env: Env, row: Pick<DeliveryRow, "id" | "organisation_id" | "webhook_id">) {
+  const day = dayOfDelivery(row.id);
+  return deliveryLog(env, row.organisation_id, row.webhook_id, day).lastAttempt({ organisationId: row.organisation_id, webhookId: row.webhook_id, day }, row.id);
 }

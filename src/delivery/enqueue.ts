@@ -20,7 +20,7 @@ export type Enqueued = Omit<DeliveryMessage, "kind"> & { delayMs?: number };
 
 export interface EnqueueReport {
   sent: number;
-  /** What the queue never got: still pending in D1, so the sweeper enqueues it once it is overdue. */
+  /** What the queue never got: still pending in its partition, whose sweep alarm enqueues it once it is overdue. */
   unsent: Enqueued[];
 }
 
@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Enqueues delivery attempts in chunks of 100, paced under the queue's rate. A chunk that throws
  * is retried with backoff, then left for the sweeper while the others go on. Nothing is thrown:
- * the deliveries are already pending in D1. True when the queue got every message.
+ * the deliveries are already pending in their partitions. True when the queue got every message.
  */
 export async function enqueueDeliveries(
   env: Env,

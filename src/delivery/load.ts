@@ -1,8 +1,18 @@
+/**
+ * Everything a batch's attempts need, read in parallel: the deliveries from their webhooks'
+ * partitions (one call per webhook and day), the bodies from the events' shards (one call per
+ * shard), and the control plane from D1 in one read (each revision's URL, headers and secrets,
+ * each webhook's status and lane). Nothing here writes.
+ */
 import type { Env } from "../env";
 import { retryTransient } from "../lib/transient";
+import type { DeliveryState } from "../storage/contract";
+import { dayOfDelivery, shardOf } from "../storage/partitions";
+import { deliveryLog, eventShard } from "../storage/stubs";
 import { fault } from "./faults";
+import type { DeliveryMessage } from "./messages";
 
-/** Everything one attempt needs, read for a whole batch in one query. */
+/** Everything one attempt needs. */
 export interface DeliveryRow {
   id: string;
   organisation_id: number;
@@ -21,6 +31,7 @@ export interface DeliveryRow {
   previous_secret_enc: string | null;
   previous_secret_expires_at: number | null;
   webhook_status: "inactive" | "active" | "paused" | null;
+  /** As the head last mirrored it to D1: a success calls the head only when there is a streak to end. */
   failure_streak: number | null;
   /** A resent delivery ends after this attempt, whatever comes of it (resend.ts). */
   last_attempt: number | null;
@@ -30,32 +41,108 @@ export interface DeliveryRow {
   retry_schedule: string;
 }
 
+/** Where a message's delivery lives. */
+export type DeliveryRef = Pick<DeliveryMessage, "delivery_id" | "organisation_id" | "webhook_id" | "event_id">;
+
+type Revision = Pick<DeliveryRow, "url" | "method" | "retry_schedule" | "headers_enc" | "secret_enc" | "previous_secret_enc" | "previous_secret_expires_at"> & { id: string };
+type Hook = { id: string; organisation_id: number; status: DeliveryRow["webhook_status"]; slow_since: number | null; failure_streak: number };
+
 /** D1 binds at most 100 parameters per statement. */
 const CHUNK = 90;
+const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
+const groupBy = <T>(xs: T[], key: (x: T) => string) => {
+  const out = new Map<string, T[]>();
+  for (const x of xs) out.set(key(x), [...(out.get(key(x)) ?? []), x]);
+  return out;
+};
 
-export async function loadDeliveries(env: Env, ids: string[]): Promise<Map<string, DeliveryRow>> {
+/** The deliveries of these messages that exist, with what sending them needs; a deleted webhook's are left out. */
+export async function loadDeliveries(env: Env, refs: DeliveryRef[]): Promise<Map<string, DeliveryRow>> {
   const out = new Map<string, DeliveryRow>();
-  const stmts: D1PreparedStatement[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    stmts.push(
-      env.DB.prepare(
-        `SELECT d.id, d.organisation_id, d.webhook_id, d.revision_id, d.event_id, d.event, d.status, d.attempts, d.last_attempt,
-                e.body, r.url, r.method, r.retry_schedule, r.headers_enc, r.secret_enc, r.previous_secret_enc, r.previous_secret_expires_at, w.status AS webhook_status, w.failure_streak, w.slow_since
-           FROM deliveries d
-           JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id
-           JOIN webhook_revisions r ON r.id = d.revision_id
-           LEFT JOIN webhooks w ON w.id = d.webhook_id AND w.organisation_id = d.organisation_id
-          WHERE d.id IN (${chunk.map(() => "?").join(",")})`,
-      ).bind(...chunk),
-    );
+  const unique = [...new Map(refs.map((r) => [r.delivery_id, r])).values()];
+  if (unique.length === 0) return out;
+  // Reads: safe to try again on a transient error.
+  const [states, bodies] = await Promise.all([
+    readStates(env, unique),
+    readBodies(env, unique),
+  ]);
+  const { revisions, hooks } = await readControlPlane(env, states);
+  for (const s of states) {
+    const rev = revisions.get(s.revision_id);
+    const hook = hooks.get(s.webhook_id);
+    const body = bodies.get(`${s.organisation_id}:${s.event_id}`);
+    // A deleted webhook (its revisions go with it) or an event past retention: nothing to send.
+    if (!rev || !hook || hook.organisation_id !== s.organisation_id || body === undefined) continue;
+    out.set(s.id, {
+      id: s.id, organisation_id: s.organisation_id, webhook_id: s.webhook_id, revision_id: s.revision_id,
+      event_id: s.event_id, event: s.event, status: s.status, attempts: s.attempts, last_attempt: s.last_attempt,
+      body, url: rev.url, method: rev.method, retry_schedule: rev.retry_schedule, headers_enc: rev.headers_enc,
+      secret_enc: rev.secret_enc, previous_secret_enc: rev.previous_secret_enc, previous_secret_expires_at: rev.previous_secret_expires_at,
+      webhook_status: hook.status, slow_since: hook.slow_since, failure_streak: hook.failure_streak,
+    });
   }
-  if (stmts.length === 0) return out;
-  // A read: safe to try again on a transient error.
+  return out;
+}
+
+/** One call per partition (webhook and day). */
+async function readStates(env: Env, refs: DeliveryRef[]): Promise<DeliveryState[]> {
+  const groups = groupBy(refs, (r) => `${r.organisation_id}:${r.webhook_id}:${dayOfDelivery(r.delivery_id)}`);
+  const found = await Promise.all(
+    [...groups.values()].map((group) => {
+      const { organisation_id: org, webhook_id: webhookId, delivery_id } = group[0]!;
+      const day = dayOfDelivery(delivery_id);
+      return retryTransient(() => {
+        fault("storage");
+        return deliveryLog(env, org, webhookId, day).load({ organisationId: org, webhookId, day }, group.map((r) => r.delivery_id));
+      });
+    }),
+  );
+  return found.flat();
+}
+
+/** One call per shard; keyed organisation:event id. */
+async function readBodies(env: Env, refs: DeliveryRef[]): Promise<Map<string, string>> {
+  const groups = groupBy(refs, (r) => `${r.organisation_id}:${shardOf(r.event_id)}`);
+  const out = new Map<string, string>();
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const org = group[0]!.organisation_id;
+      const ids = [...new Set(group.map((r) => r.event_id))];
+      const bodies = await retryTransient(() => eventShard(env, org, ids[0]!).bodies(org, ids));
+      for (const [id, body] of Object.entries(bodies)) out.set(`${org}:${id}`, body);
+    }),
+  );
+  return out;
+}
+
+/** The revisions and webhooks of these deliveries, in one D1 read. */
+async function readControlPlane(env: Env, states: DeliveryState[]) {
+  const revisionIds = [...new Set(states.map((s) => s.revision_id))];
+  const webhookIds = [...new Set(states.map((s) => s.webhook_id))];
+  const stmts = [
+    ...chunks(revisionIds).map((ids) =>
+      env.DB.prepare(
+        `SELECT id, url, method, retry_schedule, headers_enc, secret_enc, previous_secret_enc, previous_secret_expires_at
+           FROM webhook_revisions WHERE id IN (${ids.map(() => "?").join(",")})`,
+      ).bind(...ids),
+    ),
+    ...chunks(webhookIds).map((ids) =>
+      env.DB.prepare(`SELECT id, organisation_id, status, slow_since, failure_streak FROM webhooks WHERE id IN (${ids.map(() => "?").join(",")})`).bind(...ids),
+    ),
+  ];
+  const revisions = new Map<string, Revision>();
+  const hooks = new Map<string, Hook>();
+  if (stmts.length === 0) return { revisions, hooks };
   const results = await retryTransient(() => {
     fault("storage");
-    return env.DB.batch<DeliveryRow>(stmts);
+    return env.DB.batch(stmts);
   });
-  for (const res of results) for (const row of res.results) out.set(row.id, row);
-  return out;
+  const revisionStatements = chunks(revisionIds).length;
+  results.forEach((res, i) => {
+    for (const row of res.results as Record<string, unknown>[]) {
+      if (i < revisionStatements) revisions.set(row.id as string, row as unknown as Revision);
+      else hooks.set(row.id as string, row as unknown as Hook);
+    }
+  });
+  return { revisions, hooks };
 }

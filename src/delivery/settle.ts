@@ -3,7 +3,7 @@
  * after its first result, so that a batch's fast deliveries are logged, retried and acknowledged
  * while a slow endpoint's sends are still out. Each wave, in order:
  *
- *   record (one D1 write) → lane changes → retries and moves enqueued → after-effects → ack
+ *   record (one call per partition) → lane changes → retries and moves enqueued → after-effects → ack
  *
  * A crash anywhere before a message's ack redelivers it: the attempt may be sent again (same
  * X-Delivery-ID, same bytes) but is logged and counted once (record.ts).
@@ -12,6 +12,7 @@ import type { Env } from "../env";
 import { afterFailure, afterSuccess } from "./effects";
 import { enqueueDeliveries, type Enqueued } from "./enqueue";
 import { fault } from "./faults";
+import type { DeliveryRow } from "./load";
 import { FAST_ANSWER_MS, MIN_SLOW_MS, writeLaneChanges, type Lane, type LaneChange } from "./lanes";
 import { ack, type Planned } from "./plan";
 import { recordAttempts, type AttemptResult } from "./record";
@@ -91,15 +92,15 @@ export class Settler {
     };
     for (const r of mine) {
       if (r.status !== "retrying") continue;
-      add(slowNow(r) ? "slow" : "main", { delivery_id: r.row.id, attempt: r.attempt + 1, delayMs: r.nextAttemptAt! - Date.now() });
+      add(slowNow(r) ? "slow" : "main", { ...messageOf(r.row, r.attempt + 1), delayMs: r.nextAttemptAt! - Date.now() });
     }
     for (const s of wave) {
-      const item = { delivery_id: s.planned.row.id, attempt: s.planned.attempt };
+      const item = messageOf(s.planned.row, s.planned.attempt);
       if (s.kind === "move") add("slow", item, s.planned);
       if (s.kind === "hand-back") add(this.lane, item, s.planned);
     }
     // One at a time: a queue send takes a connection, and the gate left exactly one for them.
-    // A retry that could not be enqueued is still due in D1, where the sweeper finds it; a move
+    // A retry that could not be enqueued is still due in its partition, whose sweep finds it; a move
     // or hand-back changed nothing there, so its own message must come back instead.
     const unqueued = new Set<unknown>();
     for (const [lane, { items, held }] of sends) {
@@ -126,6 +127,15 @@ export class Settler {
     }
   }
 }
+
+/** The message that asks for this attempt of the delivery. */
+const messageOf = (row: DeliveryRow, attempt: number): Enqueued => ({
+  delivery_id: row.id,
+  attempt,
+  organisation_id: row.organisation_id,
+  webhook_id: row.webhook_id,
+  event_id: row.event_id,
+});
 
 /** Per webhook: into the slow lane on a timeout or no answer in time; out of it on a fast answer. */
 function laneChanges(wave: Settled[], lane: Lane): Map<string, LaneChange> {

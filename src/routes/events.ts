@@ -9,7 +9,7 @@ import { EventIn, MAX_EVENT_BYTES } from "../schemas/event";
 import { validate } from "../validate";
 
 /**
- * Ingest, for internal systems (INGEST_TOKEN): 202 once the event and its deliveries are in D1.
+ * Ingest, for internal systems (INGEST_TOKEN): 202 once the event is in its shard and its deliveries in their partitions.
  * Lookup, for the organisation whose event it is (its API key): the event and where it went.
  */
 export const eventRoutes = new Hono<AppEnv>();
@@ -18,7 +18,7 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
   let accepted;
   const timing = new Timing();
   try {
-    accepted = await acceptEvent(c.env, c.req.valid("json"), timing, (p) => c.executionCtx.waitUntil(p));
+    accepted = await acceptEvent(c.env, c.req.valid("json"), timing);
   } catch (err) {
     if (!(err instanceof EventNotRecorded)) throw err;
     // Either way the answer names the event id the write used: a retry with it is idempotent,

@@ -1,0 +1,112 @@
+/**
+ * Ingest when storage fails part way. Whatever fails, the answer names the event id the write
+ * used, and a retry with it records the event once, with one delivery per webhook, delivered once:
+ * - the D1 read of the fan-out fails: nothing was recorded (503);
+ * - the shard does not answer: it may or may not have stored the event (504, outcome unknown);
+ * - the shard stored the event and the webhook's partition failed: 504 too, and the retry
+ *   finishes the fan-out the first request began.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { app } from "../src/app";
+import { eventShard } from "../src/storage/stubs";
+import { activate, createOrganisation, createWebhook, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
+import { deliveriesOf } from "./helpers/db";
+import { bucket, received, receiverUrl } from "./helpers/receivers";
+
+/** POST /v1/events to the app itself, with an environment of the test's making. */
+async function postEvent(testEnv: typeof env, body: Record<string, unknown>) {
+  const ctx = createExecutionContext();
+  const res = await app.request("/v1/events", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${INGEST_TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  }, testEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, retryAfter: res.headers.get("Retry-After"), body: (await res.json()) as Record<string, any> };
+}
+
+/**
+ * A Durable Object namespace whose objects' `method` throws: "after" the real call went through
+ * (its answer lost on the way back), or "before" it (nothing done).
+ */
+function failingNamespace<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>, method: string, error: string, when: "before" | "after") {
+  return new Proxy(ns, {
+    get(target, prop) {
+      if (prop !== "get") return (Reflect.get(target, prop) as Function).bind(target);
+      return (id: DurableObjectId) => {
+        const stub = target.get(id);
+        return new Proxy(stub, {
+          get(s, p) {
+            const real = Reflect.get(s, p) as Function;
+            if (p !== method) return typeof real === "function" ? real.bind(s) : real;
+            return async (...args: unknown[]) => {
+              if (when === "after") await real.apply(s, args);
+              throw new Error(error);
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
+async function setup(name: string) {
+  const org = await createOrganisation();
+  const b = bucket(name);
+  const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b) });
+  await activate(org.api_key, wh.id);
+  return { org, wh, b, event: { event: "verification.completed", organisation_id: org.id, data: sampleCompleted } };
+}
+
+/** The retry is accepted, the event stored once, one delivery made and delivered once. */
+async function expectRecordedOnce(s: Awaited<ReturnType<typeof setup>>, eventId: string) {
+  const retried = await postEvent(env, { ...s.event, event_id: eventId });
+  expect(retried).toMatchObject({ status: 202, body: { event_id: eventId, deliveries: 1 } });
+  expect(await postEvent(env, { ...s.event, event_id: eventId })).toMatchObject({ status: 202, body: { deliveries: 1 } });
+  const stored = await eventShard(env, s.org.id, eventId).get(s.org.id, eventId);
+  expect(stored?.fanout).toHaveLength(1);
+  expect(await deliveriesOf(s.wh.id)).toHaveLength(1);
+  await waitFor(async () => (await received(s.b)).length >= 1 || undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await received(s.b)).map((r) => JSON.parse(r.body).event_id)).toEqual([eventId]);
+}
+
+describe("ingest that cannot record an event", () => {
+  it("answers 503 with the event id it assigned when the fan-out cannot be read; a retry records it once", async () => {
+    const s = await setup("d1-down");
+    const failing = new Proxy(env.DB, {
+      get: (target, prop) => (prop === "batch" ? async () => { throw new Error("D1_ERROR: database unavailable"); } : (Reflect.get(target, prop) as Function).bind(target)),
+    });
+    const refused = await postEvent({ ...env, DB: failing }, s.event);
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe("1");
+    expect(refused.body.error).toMatchObject({ code: "UNAVAILABLE", message: expect.stringMatching(/nothing was accepted/) });
+    expect(refused.body.event_id).toMatch(/^evt_/);
+    expect(await eventShard(env, s.org.id, refused.body.event_id).get(s.org.id, refused.body.event_id)).toBeNull();
+    await expectRecordedOnce(s, refused.body.event_id);
+  });
+
+  it("answers 504 when the shard stored the event but did not say so; a retry records it once", async () => {
+    const s = await setup("shard-silent");
+    const broken = { ...env, EVENT_SHARD: failingNamespace(env.EVENT_SHARD, "accept", "Durable Object reset because its code was updated.", "after") };
+    const unknown = await postEvent(broken, s.event);
+    expect(unknown.status).toBe(504);
+    expect(unknown.body.error).toMatchObject({ code: "OUTCOME_UNKNOWN" });
+    const eventId = unknown.body.event_id as string;
+    // It was stored: the answer was lost on the way back.
+    expect(await eventShard(env, s.org.id, eventId).get(s.org.id, eventId)).not.toBeNull();
+    expect(await deliveriesOf(s.wh.id)).toHaveLength(0);
+    await expectRecordedOnce(s, eventId);
+  });
+
+  it("answers 504 when the webhook's partition fails after the shard stored the event; the retry finishes the fan-out", async () => {
+    const s = await setup("partition-down");
+    const broken = { ...env, DELIVERY_LOG: failingNamespace(env.DELIVERY_LOG, "accept", "Network connection lost.", "before") };
+    const unknown = await postEvent(broken, s.event);
+    expect(unknown.status).toBe(504);
+    const eventId = unknown.body.event_id as string;
+    await expectRecordedOnce(s, eventId);
+  });
+});
