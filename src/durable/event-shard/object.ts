@@ -1,5 +1,108 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../env";
+import { newId } from "../../lib/ids";
+import { logRetentionMs } from "../../maintenance/retention";
+import type { EventToStore, Meter, ShardAnswer, StoredEvent } from "../../storage/contract";
+import { DAY_MS, dayOf } from "../../storage/partitions";
+import { MeteredSql } from "../metered-sql";
+import { createDay, dropAt, dropDay, liveDays } from "./days";
+import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql } from "./rows";
 
-/** Skeleton: filled in by the storage work of issue 15. */
-export class EventShard extends DurableObject<Env> {}
+/**
+ * One of an organisation's EVENT_SHARDS event stores (named `${organisationId}:${shardOf(eventId)}`):
+ * each event's body, its request hash (the idempotency record of its event_id) and its fan-out
+ * with the delivery ids assigned here. Every copy of an event id reaches the same shard, and the
+ * object runs one call at a time with no await between the lookup and the insert, so concurrent
+ * duplicates store one event and are all told the same delivery ids.
+ */
+export class EventShard extends DurableObject<Env> {
+  private readonly sql = new MeteredSql(this.ctx.storage.sql);
+
+  async accept(organisationId: number, e: EventToStore): Promise<ShardAnswer> {
+    this.own(organisationId, true);
+    const stored = this.find(e.id);
+    if (stored) return { duplicate: true, event: stored };
+
+    const event: StoredEvent = {
+      id: e.id,
+      event: e.event,
+      body: e.body,
+      request_hash: e.request_hash,
+      created_at: e.created_at,
+      deliveries: e.fanout.length,
+      skipped: e.fanout.filter((f) => f.status === "skipped").length,
+      fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: newId("dlv", e.created_at), revision_id: f.revision_id, status: f.status })),
+    };
+    const day = dayOf(e.created_at);
+    const fresh = !liveDays(this.ctx.storage.kv).includes(day);
+    if (fresh) createDay(this.sql, this.ctx.storage.kv, day);
+    this.sql.run(insertSql(day), event.id, event.event, event.body, event.request_hash, JSON.stringify(event.fanout), event.deliveries, event.skipped, event.created_at);
+    // Awaited only after the insert: from the lookup to here nothing else ran in the object.
+    if (fresh) await this.arm();
+    return { duplicate: false, event };
+  }
+
+  get(organisationId: number, eventId: string): StoredEvent | null {
+    this.own(organisationId);
+    return this.find(eventId) ?? null;
+  }
+
+  /** The bodies of those of `ids` still stored; newest day first, stopping once all are found. */
+  bodies(organisationId: number, ids: string[]): Record<string, string> {
+    this.own(organisationId);
+    const out: Record<string, string> = {};
+    let missing = [...new Set(ids)];
+    for (const day of [...liveDays(this.ctx.storage.kv)].reverse()) {
+      for (let i = 0; i < missing.length; i += MAX_BINDINGS) {
+        const chunk = missing.slice(i, i + MAX_BINDINGS);
+        for (const r of this.sql.all<{ id: string; body: string }>(bodiesSql(day, chunk.length), ...chunk)) out[r.id] = r.body;
+      }
+      missing = missing.filter((id) => !(id in out));
+      if (missing.length === 0) break;
+    }
+    return out;
+  }
+
+  meter(): Meter {
+    return this.sql.meter();
+  }
+
+  /** Retention: drops the day tables past LOG_RETENTION_DAYS (plus a day of slack), then arms the next run. */
+  override async alarm(): Promise<void> {
+    const retention = logRetentionMs(this.env);
+    const now = Date.now();
+    for (const day of liveDays(this.ctx.storage.kv)) if (dropAt(day, retention) <= now) dropDay(this.sql, this.ctx.storage.kv, day);
+    await this.arm();
+  }
+
+  /**
+   * The next retention run: when the oldest day may go, and at least daily so that a shorter
+   * LOG_RETENTION_DAYS takes effect within a day. No alarm while no day is stored.
+   */
+  private async arm() {
+    const oldest = liveDays(this.ctx.storage.kv)[0];
+    if (oldest === undefined) return this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.setAlarm(Math.min(dropAt(oldest, logRetentionMs(this.env)), Date.now() + DAY_MS));
+  }
+
+  /** Newest day first: a retried ingest is most likely a recent one. */
+  private find(eventId: string): StoredEvent | undefined {
+    for (const day of [...liveDays(this.ctx.storage.kv)].reverse()) {
+      const row = this.sql.first<EventRow>(selectSql(day), eventId);
+      if (row) return fromRow(row);
+    }
+    return undefined;
+  }
+
+  /**
+   * The object's name carries the organisation; a call for another one is a routing mistake
+   * (a wrong stub), refused rather than answered with another organisation's events.
+   */
+  private own(organisationId: number, claim = false) {
+    const kv = this.ctx.storage.kv;
+    const owner = kv.get<number>("organisation");
+    if (owner === undefined) {
+      if (claim) kv.put("organisation", organisationId);
+    } else if (owner !== organisationId) throw new Error(`event shard of organisation ${owner} called for organisation ${organisationId}`);
+  }
+}
