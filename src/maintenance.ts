@@ -2,10 +2,10 @@ import { sweepOverdue } from "./delivery/sweep";
 import type { Env } from "./env";
 import { sweepStaleExports } from "./exports/sweep";
 import { sweepStaleRecoveries } from "./recoveries/sweep";
-import { purgeExpiredExports, purgeOldAttempts, purgeOldDeliveries } from "./maintenance/retention";
+import { purgeExpiredExports } from "./maintenance/retention";
 import { eraseExpiredSecrets } from "./maintenance/secret-expiry";
 
-/** What the cron trigger (and the local clock) runs: erase rotated-out secrets, re-enqueue what fell out of the queue (deliveries, exports, recoveries), purge old logs and exports. */
+/** What the cron trigger (and the local clock) runs: erase rotated-out secrets, re-enqueue what fell out of the queue (deliveries, exports, recoveries), purge expired exports. */
 export async function runMaintenance(env: Env): Promise<void> {
   // First: a secret past its overlap must not wait on the other chores (or their failures).
   const erased = await eraseExpiredSecrets(env.DB, Date.now());
@@ -16,7 +16,7 @@ export async function runMaintenance(env: Env): Promise<void> {
   if (exports.requeued + exports.failed > 0) console.log(JSON.stringify({ level: "info", msg: "stale exports", ...exports }));
   const recoveries = await sweepStaleRecoveries(env);
   if (recoveries.requeued + recoveries.failed > 0) console.log(JSON.stringify({ level: "info", msg: "stale recoveries", ...recoveries }));
-  const purged = (await purgeOldAttempts(env)) + (await purgeOldDeliveries(env));
+  // The logs' retention is the objects' own (src/maintenance/retention.ts): only exports are D1's.
   const expired = await purgeExpiredExports(env);
-  if (purged + expired > 0) console.log(JSON.stringify({ level: "info", msg: "purged by retention", attempts: purged, exports: expired }));
+  if (expired > 0) console.log(JSON.stringify({ level: "info", msg: "purged by retention", exports: expired }));
 }

@@ -23,6 +23,14 @@ export async function findWebhook(d: Db, organisationId: number, id: string): Pr
   return row ? { ...row.webhook, stats: row.stats } : null;
 }
 
+/** Exported for test/query-plans.test.ts: a key lookup, asked before every read of a webhook's log, statistics or chart. */
+export const OWNER_SQL = "SELECT 1 AS found FROM webhooks WHERE organisation_id = ? AND id = ?";
+
+/** Whether the organisation has this webhook (the check before reading its objects). */
+export async function ownsWebhook(d1: D1Database, organisationId: number, id: string): Promise<boolean> {
+  return (await d1.prepare(OWNER_SQL).bind(organisationId, id).first()) !== null;
+}
+
 export interface ListFilter {
   status?: WebhookRow["status"];
   type?: WebhookRow["type"];
@@ -124,9 +132,11 @@ export async function transitionWebhook(
 }
 
 /**
- * Deletes a webhook and all that belongs to it. The webhook row goes first (its revisions,
- * stats and export rows cascade), so nothing new is delivered; attempts, which can be millions,
- * go in bounded chunks so that no statement runs long.
+ * Deletes a webhook's control-plane rows: the webhook (its revisions, stats and export rows
+ * cascade, so nothing new is delivered) and its notifications, in one batch. Its traffic
+ * (deliveries, attempts, totals) is in its DeliveryLog partitions, which its head drops by alarm
+ * once told to forget the webhook (src/durable/health-client.ts forgetHealth): no request
+ * deletes millions of rows.
  */
 export async function deleteWebhook(d1: D1Database, organisationId: number, id: string): Promise<{ exportKeys: string[]; deleted: boolean }> {
   const keys = await d1
@@ -135,22 +145,7 @@ export async function deleteWebhook(d1: D1Database, organisationId: number, id: 
     .all<{ object_key: string }>();
   const [removed] = await d1.batch([
     d1.prepare("DELETE FROM webhooks WHERE organisation_id = ? AND id = ?").bind(organisationId, id),
-    d1.prepare("DELETE FROM deliveries WHERE organisation_id = ? AND webhook_id = ?").bind(organisationId, id),
     d1.prepare("DELETE FROM notifications WHERE organisation_id = ? AND webhook_id = ?").bind(organisationId, id),
   ]);
-  await deleteAttempts(d1, organisationId, id);
   return { exportKeys: keys.results.map((r) => r.object_key), deleted: (removed?.meta.changes ?? 0) > 0 };
-}
-
-const DELETE_CHUNK = 5000;
-export async function deleteAttempts(d1: D1Database, organisationId: number, webhookId: string) {
-  for (;;) {
-    const res = await d1
-      .prepare(
-        "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE webhook_id = ? AND organisation_id = ? LIMIT ?)",
-      )
-      .bind(webhookId, organisationId, DELETE_CHUNK)
-      .run();
-    if (res.meta.changes < DELETE_CHUNK) return;
-  }
 }

@@ -7,8 +7,9 @@ import type { Env } from "../env";
 
 /**
  * Cloudflare allows 1,000 subrequests per invocation on paid plans, and calls to bindings (a D1
- * query, an R2 part, a queue send) count. 100 are left for the calls around the pages: the
- * claim, the upload, the checkpoint, completing or re-enqueueing.
+ * query, a Durable Object call such as a partition's page, an R2 part, a queue send) count. 100
+ * are left for the calls around the pages: the claim, the upload, the checkpoint, completing or
+ * re-enqueueing.
  */
 export const EXPORT_CALLS_PER_INVOCATION = 900;
 
@@ -64,7 +65,7 @@ export class InvocationBudget {
     return { calls: this.calls, ms: Date.now() - this.started };
   }
 
-  /** Counts calls to D1, R2 or the queue. */
+  /** Counts calls to D1, Durable Objects, R2 or the queue. */
   spend(calls = 1): void {
     this.calls += calls;
   }

@@ -1,7 +1,7 @@
 /**
- * One invocation of the export job: page through the matching log rows (the same query and
- * order as the logs list, newest first) and stream them as CSV into one R2 multipart upload.
- * Memory holds one page of rows and one part, never the file.
+ * One invocation of the export job: page through the matching log rows (the logs list's merged
+ * read of the webhook's partitions, in its order, newest first) and stream them as CSV into one
+ * R2 multipart upload. Memory holds what the partitions answered and one part, never the file.
  *
  * An export bigger than one invocation's budget (./budget.ts) saves a checkpoint at each part
  * boundary and, once the budget is spent, stops at one; the next invocation goes on from there.
@@ -9,17 +9,30 @@
  * the checkpoint's position and the tail it carries, so a part uploaded twice (a crash between
  * its upload and its checkpoint) is uploaded with the same number and the same bytes.
  */
-import { listAttempts, type Position } from "../db/attempts";
+import type { Position } from "../db/attempts";
 import { claimExport, finishExport, releaseLease, saveCheckpoint, saveUploadId, type ExportJob } from "../db/export-job";
 import type { Env } from "../env";
 import { utf8 } from "../lib/encoding";
+import { livePartitions, openLog } from "../storage/log-pages";
+import type { ChunkSize } from "../storage/merge-pages";
 import { EXPORT_LEASE_MS, exportBudget, InvocationBudget } from "./budget";
 import { LOG_CSV_HEADER, logCsvLine } from "./csv";
 import { EXPORT_MAX_ATTEMPTS, giveUpExport } from "./give-up";
 import { MIN_PART_BYTES, PartWriter } from "./part-writer";
 
-/** Rows per D1 read: about 300 KB of CSV, few round trips without a large result. */
+/** Rows per page written: about 300 KB of CSV, and the most rows asked of one partition at a time. */
 export const EXPORT_PAGE_ROWS = 1000;
+
+/**
+ * Each partition is first asked for its share of a page (at least 100 rows), and for twice as
+ * many each time the merge uses up what it gave, up to a page: a log in one partition is read a
+ * page per call, and one spread over a month of partitions starts from a thirtieth of a page
+ * each instead of holding thirty pages; the busy ones soon answer a page per call again.
+ */
+export const exportChunks = (partitions: number): ChunkSize => ({
+  first: Math.max(100, Math.ceil(EXPORT_PAGE_ROWS / Math.max(partitions, 1))),
+  max: EXPORT_PAGE_ROWS,
+});
 
 export type ExportRun =
   | { outcome: "done" | "paused"; rows: number; parts: number; calls: number; ms: number }
@@ -67,12 +80,16 @@ async function writeExport(env: Env, job: ExportJob, budget: InvocationBudget, h
   let rows = from.rows;
   const run = (outcome: "done" | "paused") => ({ outcome, rows, parts: writer.parts.length, ...budget.used });
 
+  budget.spend(); // the partition list
+  const days = await livePartitions(env, job.organisation_id, job.webhook_id);
+  const log = openLog(env, job.organisation_id, job.webhook_id, days, job.filters, position, exportChunks);
   let more = true;
   while (more) {
-    budget.spend();
-    const page = await listAttempts(env.DB, job.organisation_id, job.webhook_id, job.filters, position, EXPORT_PAGE_ROWS);
-    more = page.next !== null;
-    for (const [i, row] of page.rows.entries()) {
+    const callsBefore = log.calls;
+    const page = await log.take(EXPORT_PAGE_ROWS);
+    more = await log.more();
+    budget.spend(log.calls - callsBefore); // each page asked of a partition
+    for (const [i, row] of page.entries()) {
       const partsBefore = writer.parts.length;
       // One row at a time, so that a part boundary is known to fall in this row.
       await writer.write(utf8.encode(logCsvLine(row)));
@@ -83,15 +100,15 @@ async function writeExport(env: Env, job: ExportJob, budget: InvocationBudget, h
       budget.spend(2); // the part, and its checkpoint
       budget.partDone();
       await hooks.partUploaded?.(writer.parts.length);
-      const pausing = (more || i < page.rows.length - 1) && !budget.affordsAnotherPart();
+      const pausing = (more || i < page.length - 1) && !budget.affordsAnotherPart();
       const checkpoint = { uploadId: upload.uploadId, position, parts: [...writer.parts], tail: writer.pending(), rows };
       // Refused when the export is gone or finished, or another invocation took it over.
       if (!(await saveCheckpoint(env.DB, job, partsBefore, checkpoint, { pausing, ms: EXPORT_LEASE_MS }))) return IDLE;
       await hooks.checkpointSaved?.(writer.parts.length);
       if (pausing) return run("paused");
     }
-    // Let other requests in between pages. Locally D1 runs on the worker's own thread and its
-    // answers never leave the event loop idle: without this an export froze the whole API.
+    // Let other requests in between pages. Locally D1 and the objects run on the worker's own
+    // thread and their answers never leave the event loop idle: without this an export froze the whole API.
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   budget.spend(2);

@@ -16,13 +16,13 @@ export const logRoutes = new Hono<AppEnv>();
 logRoutes.get("/:id/logs", validate("query", LogQuery), async (c) => {
   const { limit, cursor, ...filter } = c.req.valid("query");
   const after = cursor ? decodeCursor(cursor) : null;
-  const page = await readLogPage(c.env.DB, c.get("organisationId"), c.req.param("id"), filter, after, limit);
+  const page = await readLogPage(c.env, c.get("organisationId"), c.req.param("id"), filter, after, limit);
   if (!page) throw notFound("Webhook");
   return c.json({ data: page.rows.map(presentAttempt), next_cursor: page.next ? encodeCursor(page.next) : null });
 });
 
 logRoutes.get("/:id/stats", async (c) => {
-  const stats = await readStats(c.env.DB, c.get("organisationId"), c.req.param("id"));
+  const stats = await readStats(c.env, c.get("organisationId"), c.req.param("id"));
   if (!stats) throw notFound("Webhook");
   return c.json(stats);
 });

@@ -15,7 +15,7 @@ export const statsTimeseriesRoutes = new Hono<AppEnv>();
 statsTimeseriesRoutes.get("/:id/stats/timeseries", validate("query", TimeseriesQuery), async (c) => {
   const q = c.req.valid("query");
   const range = bucketRange(q.bucket, q.from, q.to ?? Date.now());
-  const rows = await readTimeseries(c.env.DB, c.get("organisationId"), c.req.param("id"), range);
+  const rows = await readTimeseries(c.env, c.get("organisationId"), c.req.param("id"), range);
   if (!rows) throw notFound("Webhook");
   return c.json({ data: fillBuckets(range, rows) } satisfies TimeseriesOut);
 });

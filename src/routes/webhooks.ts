@@ -142,8 +142,12 @@ webhookRoutes.delete("/:id", async (c) => {
   const organisationId = c.get("organisationId");
   const { deleted, exportKeys } = await deleteWebhook(c.env.DB, organisationId, c.req.param("id"));
   if (!deleted) throw notFound("Webhook");
-  if (exportKeys.length) await c.env.EXPORTS.delete(exportKeys);
-  await forgetHealth(c.env, organisationId, c.req.param("id"));
+  // Both tried whatever the other does: a repeated DELETE is a 404 and would not come back to them.
+  // The head drops the webhook's partitions by its alarm, not in this request.
+  await Promise.all([
+    forgetHealth(c.env, organisationId, c.req.param("id")),
+    exportKeys.length ? c.env.EXPORTS.delete(exportKeys) : undefined,
+  ]);
   return c.body(null, 204);
 });
 
