@@ -21,7 +21,7 @@ async function nineFailures() {
   const wh = await createWebhook(org.api_key, { url: receiverUrl("http", bucket("apf")) });
   await activate(org.api_key, wh.id);
   const stub = health(org.id, wh.id);
-  for (let i = 1; i <= 9; i++) await stub.recordFailure(org.id, wh.id, `dlv_${i}`);
+  for (let i = 1; i <= 9; i++) await stub.recordFailure(org.id, wh.id, `dlv_${i}`, 1);
   return { org, wh, stub };
 }
 
@@ -46,7 +46,7 @@ async function settle(stub: Stub) {
 }
 
 /** A report that may throw (the code before the fix let the pause write's error through). */
-const report = (stub: Stub, orgId: number, whId: string, deliveryId: string) => stub.recordFailure(orgId, whId, deliveryId).catch(() => null);
+const report = (stub: Stub, orgId: number, whId: string, deliveryId: string) => stub.recordFailure(orgId, whId, deliveryId, 1).catch(() => null);
 
 afterEach(() => {
   disarmNoticeFaults();
@@ -61,7 +61,7 @@ describe("auto-pause when the pause write fails", () => {
     expect((await webhook(org.api_key, wh.id)).status).toBe("active");
     expect(await notificationsOf(wh.id)).toEqual([]);
 
-    expect(await stub.recordFailure(org.id, wh.id, "dlv_10")).toEqual({ streak: 10, paused: true });
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_10", 1)).toEqual({ streak: 10, paused: true });
     const w = await webhook(org.api_key, wh.id);
     expect(w.status).toBe("paused");
     expect(w.paused_reason).toMatch(/10 consecutive failed deliveries/);
@@ -74,8 +74,8 @@ describe("auto-pause when the pause write fails", () => {
     const { org, wh, stub } = await nineFailures();
     failNext("pause-write");
     await report(stub, org.id, wh.id, "dlv_10");
-    expect(await stub.recordFailure(org.id, wh.id, "dlv_11")).toEqual({ streak: 11, paused: true });
-    expect(await stub.recordFailure(org.id, wh.id, "dlv_12")).toEqual({ streak: 12, paused: false });
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_11", 1)).toEqual({ streak: 11, paused: true });
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_12", 1)).toEqual({ streak: 12, paused: false });
     await settle(stub);
     expect((await webhook(org.api_key, wh.id)).status).toBe("paused");
     expect(await notificationsOf(wh.id)).toEqual([{ status: "sent", tries: 1, error: null }]);
@@ -105,7 +105,7 @@ describe("the pause email", () => {
   it("refused twice, then sent: one email, one record", async () => {
     const { org, wh, stub } = await nineFailures();
     failNext("email-send", 2);
-    expect(await stub.recordFailure(org.id, wh.id, "dlv_10")).toEqual({ streak: 10, paused: true });
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_10", 1)).toEqual({ streak: 10, paused: true });
     await settle(stub);
     expect(await notificationsOf(wh.id)).toEqual([{ status: "sent", tries: 3, error: "Error: injected fault at email-send" }]);
     expect(timesReached("email-sent")).toBe(1);

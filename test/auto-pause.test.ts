@@ -22,15 +22,15 @@ describe("auto-pause after consecutive failures", () => {
     expect(AUTO_PAUSE_AFTER).toBe(10);
     const { org, wh } = await activeWebhook();
     const stub = health(org.id, wh.id);
-    for (let i = 1; i <= 9; i++) expect(await stub.recordFailure(org.id, wh.id, `dlv_${i}`)).toEqual({ streak: i, paused: false });
+    for (let i = 1; i <= 9; i++) expect(await stub.recordFailure(org.id, wh.id, `dlv_${i}`, 1)).toEqual({ streak: i, paused: false });
     expect(await status(org.api_key, wh.id)).toBe("active");
     expect(await count("notifications", "webhook_id = ?", wh.id)).toBe(0);
 
-    expect(await stub.recordFailure(org.id, wh.id, "dlv_10")).toEqual({ streak: 10, paused: true });
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_10", 1)).toEqual({ streak: 10, paused: true });
     const w = await expectStatus(200, "GET", `/v1/webhooks/${wh.id}`, { token: org.api_key });
     expect(w.status).toBe("paused");
     expect(w.paused_reason).toMatch(/10 consecutive failed deliveries/);
-    expect(await stub.recordFailure(org.id, wh.id, "dlv_11")).toEqual({ streak: 11, paused: false });
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_11", 1)).toEqual({ streak: 11, paused: false });
     const mails = await env.DB.prepare("SELECT recipient, error FROM notifications WHERE webhook_id = ?").bind(wh.id).all();
     expect(mails.results).toEqual([{ recipient: org.notification_email, error: null }]);
 
@@ -42,15 +42,23 @@ describe("auto-pause after consecutive failures", () => {
   it("counts a re-reported delivery once", async () => {
     const { org, wh } = await activeWebhook();
     const stub = health(org.id, wh.id);
-    for (let i = 0; i < 12; i++) await stub.recordFailure(org.id, wh.id, "dlv_same");
+    for (let i = 0; i < 12; i++) await stub.recordFailure(org.id, wh.id, "dlv_same", 1);
     expect(await stub.streak()).toBe(1);
     expect(await status(org.api_key, wh.id)).toBe("active");
+  });
+
+  it("counts a resent delivery that fails again (another attempt) again", async () => {
+    const { org, wh } = await activeWebhook();
+    const stub = health(org.id, wh.id);
+    await stub.recordFailure(org.id, wh.id, "dlv_resent", 3);
+    await stub.recordFailure(org.id, wh.id, "dlv_resent", 3);
+    expect(await stub.recordFailure(org.id, wh.id, "dlv_resent", 4)).toEqual({ streak: 2, paused: false });
   });
 
   it("leaves nothing behind in the Durable Object when the webhook is deleted", async () => {
     const { org, wh } = await activeWebhook();
     const stub = health(org.id, wh.id);
-    for (let i = 0; i < 3; i++) await stub.recordFailure(org.id, wh.id, `dlv_${i}`);
+    for (let i = 0; i < 3; i++) await stub.recordFailure(org.id, wh.id, `dlv_${i}`, 1);
     expect(await stub.streak()).toBe(3);
     await expectStatus(204, "DELETE", `/v1/webhooks/${wh.id}`, { token: org.api_key });
     const keys = await runInDurableObject(stub, (_instance, state) => [...state.storage.kv.list()]);
@@ -61,7 +69,7 @@ describe("auto-pause after consecutive failures", () => {
     const { org, wh } = await activeWebhook();
     const stub = health(org.id, wh.id);
     for (let i = 0; i < 30; i++) {
-      await stub.recordFailure(org.id, wh.id, `dlv_${i}`);
+      await stub.recordFailure(org.id, wh.id, `dlv_${i}`, 1);
       await stub.recordSuccess(org.id, wh.id);
     }
     expect(await stub.streak()).toBe(0);
@@ -71,7 +79,7 @@ describe("auto-pause after consecutive failures", () => {
   it("pauses exactly once under 50 concurrent failure reports", async () => {
     const { org, wh } = await activeWebhook();
     const stub = health(org.id, wh.id);
-    const reports = await Promise.all(Array.from({ length: 50 }, (_, i) => stub.recordFailure(org.id, wh.id, `dlv_c${i}`)));
+    const reports = await Promise.all(Array.from({ length: 50 }, (_, i) => stub.recordFailure(org.id, wh.id, `dlv_c${i}`, 1)));
     expect(reports.filter((r) => r.paused)).toHaveLength(1);
     expect(reports.map((r) => r.streak).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(await count("notifications", "webhook_id = ?", wh.id)).toBe(1);

@@ -90,15 +90,15 @@ describe("410 Gone", () => {
     const wh = await createWebhook(org.api_key, { url: receiverUrl("http", bucket("gone1")) });
     await activate(org.api_key, wh.id);
     const stub = health(org.id, wh.id);
-    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_gone", GONE_REASON)).toEqual({ streak: 1, paused: true });
-    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_gone", GONE_REASON)).toEqual({ streak: 1, paused: false });
+    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_gone", 1, GONE_REASON)).toEqual({ streak: 1, paused: true });
+    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_gone", 1, GONE_REASON)).toEqual({ streak: 1, paused: false });
     expect((await webhook(org.api_key, wh.id)).paused_reason).toBe(GONE_REASON);
     await settleNotices(stub);
     expect(await notificationsOf(wh.id)).toHaveLength(1);
 
     await expectStatus(200, "POST", `/v1/webhooks/${wh.id}/resume`, { token: org.api_key });
     expect(await stub.streak()).toBe(0);
-    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_gone_again", GONE_REASON)).toEqual({ streak: 1, paused: true });
+    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_gone_again", 1, GONE_REASON)).toEqual({ streak: 1, paused: true });
     await settleNotices(stub);
     expect(await notificationsOf(wh.id)).toHaveLength(2);
   });
@@ -109,7 +109,7 @@ describe("410 Gone", () => {
     await activate(org.api_key, wh.id);
     await expectStatus(200, "POST", `/v1/webhooks/${wh.id}/pause`, { token: org.api_key });
     const stub = health(org.id, wh.id);
-    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_late", GONE_REASON)).toEqual({ streak: 1, paused: false });
+    expect(await stub.pauseAtOnce(org.id, wh.id, "dlv_late", 1, GONE_REASON)).toEqual({ streak: 1, paused: false });
     await settleNotices(stub);
     expect((await webhook(org.api_key, wh.id)).paused_reason).toBe("Paused by a user");
     expect(await notificationsOf(wh.id)).toEqual([]);

@@ -72,7 +72,7 @@ export async function runCheck(env: Env, input: CheckIn): Promise<CheckOut> {
 
   await logCall(env, t, call, logged, { test: false, startedAt });
   const health = healthStub(env, t.organisation_id, t.id);
-  if (!logged.ok) await health.recordFailure(t.organisation_id, t.id, call.deliveryId);
+  if (!logged.ok) await health.recordFailure(t.organisation_id, t.id, call.deliveryId, 1);
   else if (t.failure_streak > 0) await health.recordSuccess(t.organisation_id, t.id);
 
   return {

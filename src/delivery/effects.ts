@@ -52,7 +52,9 @@ export async function afterFailure(env: Env, f: FinalFailure, opts: { countTowar
     // nine more failures (its other pending deliveries are then skipped, as with any pause).
     const gone = f.errorCode === "http_4xx" && f.responseCode === 410;
     await retryTransient(() =>
-      gone ? health.pauseAtOnce(row.organisation_id, row.webhook_id, row.id, GONE_REASON) : health.recordFailure(row.organisation_id, row.webhook_id, row.id),
+      gone
+        ? health.pauseAtOnce(row.organisation_id, row.webhook_id, row.id, f.attempts, GONE_REASON)
+        : health.recordFailure(row.organisation_id, row.webhook_id, row.id, f.attempts),
     );
   }
 }

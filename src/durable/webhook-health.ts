@@ -1,7 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
+import type { Totals } from "../storage/contract";
 import { noticeFault } from "./faults";
+import { beginForget, forgetAlso, forgetDue, forgetting, runForget } from "./head/forget";
+import { addPartition, retentionDue, runRetention } from "./head/partitions";
+import { archivedTotals, claim, livePartitions } from "./head/state";
+import { armRefresh, refreshDue, refreshSummary } from "./head/summary";
 import { sendNoticeEmail, type Notice } from "./pause-notice";
 import { writePause } from "./pause-record";
 import { AUTO_PAUSE_AFTER, NOTICE_RETRY_DELAYS_MS, REMEMBERED } from "./policy";
@@ -23,22 +28,35 @@ const log = (level: string, msg: string, fields: Record<string, unknown>) => con
  * (a re-report of the same delivery too) or the alarm writes it. The email is sent by the alarm,
  * with retries (src/durable/pause-notice.ts). The count lives in synchronous storage, so
  * concurrent reports cannot both open a notice.
+ *
+ * It is also the webhook's head (issue 15): the list of its partitions (one DeliveryLog per UTC
+ * day, src/durable/head/partitions.ts) with their retention, the totals folded in from dropped
+ * ones, the summary it writes to D1 for lists (src/durable/head/summary.ts), and the drop of every
+ * partition when the webhook is deleted (src/durable/head/forget.ts). One alarm serves all of it:
+ * it is set to the earliest due of the notices, the refresh, the retention and the forgetting.
  */
 export class WebhookHealth extends DurableObject<Env> {
   /** Notice steps run one at a time: other requests run while D1 or the email is awaited. */
   private chain: Promise<unknown> = Promise.resolve();
   private pausing = false;
+  /** Upkeep runs one at a time too: an alarm run by hand while the runtime's is under way waits, then finds done what was done. */
+  private upkeeping: Promise<unknown> = Promise.resolve();
 
-  /** `pauseReason`: this failure pauses the webhook now, whatever the count (pauseAtOnce). */
-  async recordFailure(organisationId: number, webhookId: string, deliveryId: string, pauseReason?: string): Promise<HealthReport> {
+  /**
+   * A failed end of attempt `attempt` of a delivery. Counted once per (delivery, attempt): a
+   * re-report (a redelivered message) counts once, a resent delivery that fails again counts again.
+   * `pauseReason`: this failure pauses the webhook now, whatever the count (pauseAtOnce).
+   */
+  async recordFailure(organisationId: number, webhookId: string, deliveryId: string, attempt: number, pauseReason?: string): Promise<HealthReport> {
     const kv = this.ctx.storage.kv;
     const recent = kv.get<string[]>("recent") ?? [];
-    const counted = recent.includes(deliveryId);
+    const key = `${deliveryId}:${attempt}`;
+    const counted = recent.includes(key);
     let streak = kv.get<number>("streak") ?? 0;
     if (!counted) {
       streak += 1;
       kv.put("streak", streak);
-      kv.put("recent", [...recent.slice(-(REMEMBERED - 1)), deliveryId]);
+      kv.put("recent", [...recent.slice(-(REMEMBERED - 1)), key]);
     }
     if ((streak >= AUTO_PAUSE_AFTER || pauseReason) && kv.get<string>("pause") === undefined) await this.open(organisationId, webhookId, streak, pauseReason);
 
@@ -52,8 +70,8 @@ export class WebhookHealth extends DurableObject<Env> {
    * A failure that pauses the webhook at once (an endpoint that answered 410 Gone), by the same
    * path as the auto-pause: one notice, the pause written now or retried, the email from the alarm.
    */
-  async pauseAtOnce(organisationId: number, webhookId: string, deliveryId: string, reason: string): Promise<HealthReport> {
-    return this.recordFailure(organisationId, webhookId, deliveryId, reason);
+  async pauseAtOnce(organisationId: number, webhookId: string, deliveryId: string, attempt: number, reason: string): Promise<HealthReport> {
+    return this.recordFailure(organisationId, webhookId, deliveryId, attempt, reason);
   }
 
   async recordSuccess(organisationId: number, webhookId: string): Promise<void> {
@@ -69,8 +87,12 @@ export class WebhookHealth extends DurableObject<Env> {
     await this.mirror(organisationId, webhookId, 0);
   }
 
-  /** The webhook was deleted: nothing of it stays behind. */
+  /**
+   * The webhook was deleted: nothing of it stays behind. Its partitions are dropped by the alarm
+   * (then the head deletes itself); with none, the head is deleted now.
+   */
   async forget(): Promise<void> {
+    if (await beginForget(this.ctx.storage, Date.now())) return this.schedule();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -79,12 +101,70 @@ export class WebhookHealth extends DurableObject<Env> {
     return this.ctx.storage.kv.get<number>("streak") ?? 0;
   }
 
-  /** Runs every open notice: there is rarely more than one, and running one early only retries it sooner. */
+  /** A DeliveryLog's first write registers its day here, before it inserts anything. */
+  async addPartition(organisationId: number, webhookId: string, day: number): Promise<void> {
+    const kv = this.ctx.storage.kv;
+    if (forgetting(kv)) {
+      forgetAlso(kv, day, Date.now());
+      return this.schedule();
+    }
+    claim(kv, organisationId, webhookId);
+    if (addPartition(kv, day)) await this.schedule();
+  }
+
+  /** The live partitions' days, ascending. */
+  partitions(): number[] {
+    return livePartitions(this.ctx.storage.kv);
+  }
+
+  /** The totals of the partitions retention dropped: the webhook's statistics are these plus its live partitions'. */
+  archived(): Totals {
+    return archivedTotals(this.ctx.storage.kv);
+  }
+
+  /** A partition recorded attempts: the D1 summary is refreshed within SUMMARY_REFRESH_MS. */
+  async noteActivity(organisationId: number, webhookId: string): Promise<void> {
+    const kv = this.ctx.storage.kv;
+    if (forgetting(kv)) return;
+    claim(kv, organisationId, webhookId);
+    if (armRefresh(kv, this.env, Date.now())) await this.schedule();
+  }
+
+  /**
+   * Runs the notices that are due, then the upkeep that is due (forgetting, retention, refresh).
+   * An alarm run before anything is due (by hand) runs every open notice, which only retries it
+   * sooner; a due alarm does not, so a busy webhook's refreshes do not cut a notice's backoff short.
+   */
   override async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.notices().filter((n) => n.due <= now);
+    const early = due.length === 0 && this.upkeepDue(now) > now;
     await this.serially(async () => {
-      for (const n of this.notices()) await this.advance(n.id, { email: true });
+      for (const n of early ? this.notices() : due) await this.advance(n.id, { email: true });
     });
-    await this.schedule();
+    try {
+      const run = () => this.upkeep(Date.now());
+      const next = this.upkeeping.then(run, run);
+      this.upkeeping = next.catch(() => undefined);
+      await next;
+    } finally {
+      await this.schedule();
+    }
+  }
+
+  private upkeepDue(now: number) {
+    const kv = this.ctx.storage.kv;
+    return Math.min(forgetDue(kv), retentionDue(kv, this.env, now), refreshDue(kv));
+  }
+
+  private async upkeep(now: number) {
+    const { storage } = this.ctx;
+    if (forgetting(storage.kv)) {
+      if (forgetDue(storage.kv) <= now) await runForget(this.env, storage, now);
+      return;
+    }
+    if (retentionDue(storage.kv, this.env, now) <= now) await runRetention(this.env, storage, now);
+    if (refreshDue(storage.kv) <= now) await refreshSummary(this.env, storage, now, () => this.streak());
   }
 
   /** Opens this run's notice: the notice, the run's mark and the alarm in one storage write. */
@@ -174,9 +254,9 @@ export class WebhookHealth extends DurableObject<Env> {
     return undefined;
   }
 
-  /** The alarm at the earliest due notice, or none. */
+  /** The alarm at the earliest due notice or upkeep, or none. */
   private async schedule() {
-    const due = Math.min(...this.notices().map((n) => n.due));
+    const due = Math.min(...this.notices().map((n) => n.due), this.upkeepDue(Date.now()));
     if (Number.isFinite(due)) await this.ctx.storage.setAlarm(due);
     else await this.ctx.storage.deleteAlarm();
   }
