@@ -1,0 +1,76 @@
+/**
+ * Logging attempts, with the D1 version's rules (src/delivery/record.ts before issue 15):
+ * an attempt is logged only if its delivery is still in the state the attempt started from
+ * (pending, attempts = attempt - 1), and the delivery moves on with it, in one synchronous
+ * transaction; so a duplicate message can send twice but never logs or counts twice. A skip
+ * logs attempt = attempts + 1 without using one up (a replay gets all that were left). An
+ * attempt whose row already exists is a retried call that committed: it counts as won.
+ *
+ * Rows written for a delivery's successful attempt: the attempt row and the delivery update
+ * (no index entry either way), and once per call the totals row and one rollup row per minute.
+ */
+import type { AttemptWrite } from "../../storage/contract";
+import type { Log } from "./context";
+import { Tally } from "./counting";
+import type { DeliveryRow } from "./schema";
+import { keysOf } from "./state";
+
+/** What an attempt row takes from its delivery. */
+type Parent = Pick<DeliveryRow, "event_id" | "event" | "test">;
+
+export function insertAttempt(log: Log, d: Parent, a: AttemptWrite) {
+  log.sql.all(
+    `INSERT INTO attempts (created_at, id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test,
+                           revision_id, signed_headers, response_content_type, response_body)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    a.created_at, a.id, a.delivery_id, d.event_id, d.event, a.attempt, a.status, a.response_code, a.response_time_ms, a.error_code, a.error, d.test,
+    a.revision_id, a.signed_headers, a.response_content_type, a.response_body,
+  );
+}
+
+export function checkWrites(attempts: AttemptWrite[]) {
+  for (const a of attempts) {
+    if (!["success", "failed", "retrying", "skipped"].includes(a.status)) throw new Error(`attempt ${a.id}: unknown status ${a.status}`);
+    if (a.status === "retrying" && a.next_attempt_at === null) throw new Error(`attempt ${a.id}: a retrying attempt needs next_attempt_at`);
+    if (!Number.isInteger(a.attempt) || a.attempt < 1) throw new Error(`attempt ${a.id}: attempt must be a whole number from 1, not ${a.attempt}`);
+  }
+}
+
+/** Answers the delivery ids whose move this call won, and whether anything counted changed. */
+export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number): { won: string[]; counted: boolean } {
+  const won = new Set<string>();
+  const tally = new Tally();
+  log.storage.transactionSync(() => {
+    for (const a of attempts) {
+      if (log.sql.first("SELECT 1 AS found FROM attempts WHERE created_at = ? AND id = ?", a.created_at, a.id)) {
+        won.add(a.delivery_id);
+        continue;
+      }
+      const d = log.sql.first<Pick<DeliveryRow, "status" | "attempts" | "event_id" | "event" | "test" | "attempt_keys">>(
+        "SELECT status, attempts, event_id, event, test, attempt_keys FROM deliveries WHERE id = ?",
+        a.delivery_id,
+      );
+      if (!d || d.status !== "pending" || d.attempts !== a.attempt - 1) continue;
+      insertAttempt(log, d, a);
+      const skip = a.status === "skipped";
+      log.sql.all(
+        // A retry due later than the delivery's creation stays in deliveries_due (the sweep's
+        // index); MAX only matters for a zero wait in the creation's own millisecond.
+        `UPDATE deliveries SET status = ?1, attempts = ?2, next_attempt_at = CASE WHEN ?1 = 'pending' THEN MAX(?3, created_at + 1) END,
+                updated_at = ?4, attempt_keys = ?5
+          WHERE id = ?6 AND status = 'pending' AND attempts = ?7`,
+        a.status === "retrying" ? "pending" : a.status,
+        skip ? a.attempt - 1 : a.attempt,
+        a.next_attempt_at,
+        now,
+        JSON.stringify([...keysOf(d), [a.created_at, a.id]]),
+        a.delivery_id,
+        d.attempts,
+      );
+      tally.add({ test: d.test, status: a.status, created_at: a.created_at, response_time_ms: a.response_time_ms });
+      won.add(a.delivery_id);
+    }
+    tally.write(log);
+  });
+  return { won: [...won], counted: !tally.empty };
+}
