@@ -1,17 +1,14 @@
-import { sweepOverdue } from "./delivery/sweep";
 import type { Env } from "./env";
 import { sweepStaleExports } from "./exports/sweep";
 import { sweepStaleRecoveries } from "./recoveries/sweep";
 import { purgeExpiredExports } from "./maintenance/retention";
 import { eraseExpiredSecrets } from "./maintenance/secret-expiry";
 
-/** What the cron trigger (and the local clock) runs: erase rotated-out secrets, re-enqueue what fell out of the queue (deliveries, exports, recoveries), purge expired exports. */
+/** What the cron trigger (and the local clock) runs: erase rotated-out secrets, re-enqueue exports and recoveries that fell out of the queue, purge expired exports. Deliveries that fell out are each partition's own sweep (src/durable/delivery-log/sweep.ts). */
 export async function runMaintenance(env: Env): Promise<void> {
   // First: a secret past its overlap must not wait on the other chores (or their failures).
   const erased = await eraseExpiredSecrets(env.DB, Date.now());
   if (erased > 0) console.log(JSON.stringify({ level: "info", msg: "erased previous secrets past their overlap", rows: erased }));
-  const swept = await sweepOverdue(env);
-  if (swept > 0) console.log(JSON.stringify({ level: "info", msg: "re-enqueued overdue deliveries", count: swept }));
   const exports = await sweepStaleExports(env);
   if (exports.requeued + exports.failed > 0) console.log(JSON.stringify({ level: "info", msg: "stale exports", ...exports }));
   const recoveries = await sweepStaleRecoveries(env);
