@@ -92,7 +92,7 @@ describe("GET /v1/webhooks/{id}/deliveries/{delivery_id}", () => {
     expect(d.log[0].request.headers["x-nafsi-signature"]).toMatch(/^••••.{4}$/);
   });
 
-  it("answers 404 for another organisation's delivery, another webhook's, and one that does not exist", async () => {
+  it("answers 404 for another organisation's delivery, another webhook's, one that does not exist and an id that is not one", async () => {
     const { org, w, deliveryId } = await deliveredWebhook();
     const stranger = await createOrganisation();
     const other = await createWebhook(org.api_key, {});
@@ -100,6 +100,11 @@ describe("GET /v1/webhooks/{id}/deliveries/{delivery_id}", () => {
       [stranger.api_key, `/v1/webhooks/${w.id}/deliveries/${deliveryId}`],
       [org.api_key, `/v1/webhooks/${other.id}/deliveries/${deliveryId}`],
       [org.api_key, `/v1/webhooks/${w.id}/deliveries/dlv_nothing`],
+      // Not ids this service makes, or an id's time no partition can hold (35,000 years on, and 1970): not found, never an error.
+      [org.api_key, `/v1/webhooks/${w.id}/deliveries/not-an-id`],
+      [org.api_key, `/v1/webhooks/${w.id}/deliveries/${deliveryId.toUpperCase()}`],
+      [org.api_key, `/v1/webhooks/${w.id}/deliveries/dlv_${"z".repeat(26)}`],
+      [org.api_key, `/v1/webhooks/${w.id}/deliveries/dlv_${"0".repeat(26)}`],
     ] as const) {
       const res = await call("GET", path, { token });
       expect(res.status, path).toBe(404);

@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { activate, call, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
+import { deliveryState } from "./helpers/db";
 import { bucket, received, receiverUrl, verifyAtReceiver } from "./helpers/receivers";
 
 const OLD_SECRET = "whsec_" + btoa("old-secret-0123456789abcdef01234");
@@ -77,12 +78,14 @@ describe("resend", () => {
 });
 
 describe("resend refused", () => {
+  /** Refused, and the delivery in its partition is as it was (status, attempts, updated_at, last_attempt, revision and the rest). */
   async function refused(org: { api_key: string }, webhookId: string, deliveryId: string, status: number, message: RegExp) {
-    const before = await env.DB.prepare("SELECT status, attempts, updated_at, last_attempt FROM deliveries WHERE id = ?").bind(deliveryId).first();
+    const before = await deliveryState(webhookId, deliveryId);
+    expect(before).not.toBeNull();
     const res = await call("POST", `/v1/webhooks/${webhookId}/deliveries/${deliveryId}/resend`, { token: org.api_key });
     expect(res.status, JSON.stringify(res.body)).toBe(status);
     expect(res.body.error.message).toMatch(message);
-    expect(await env.DB.prepare("SELECT status, attempts, updated_at, last_attempt FROM deliveries WHERE id = ?").bind(deliveryId).first()).toEqual(before);
+    expect(await deliveryState(webhookId, deliveryId)).toEqual(before);
   }
 
   it("409 while the delivery is still pending", async () => {

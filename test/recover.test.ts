@@ -4,16 +4,17 @@
  * recovery of the window sends nothing; a step that dies mid-way resumes without sending twice.
  * Steps here are 60 deliveries (RECOVERY_STEP_DELIVERIES in test/vitest.config.ts).
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { insertRecovery } from "../src/db/recoveries";
-import { sweepOverdue } from "../src/delivery/sweep";
 import { newId } from "../src/lib/ids";
 import { RECOVERY_STALE_MS } from "../src/recoveries/policy";
 import { runRecoveryStep } from "../src/recoveries/run-step";
 import { sweepStaleRecoveries } from "../src/recoveries/sweep";
+import { deliveryLog } from "../src/storage/stubs";
 import { activate, call, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
-import { count, deliveriesOf } from "./helpers/db";
+import { count, deliveriesOf, eventsOf, partitionsOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,6 +67,16 @@ const finished = (key: string, webhookId: string, id: string) =>
     const r = await recoveryOf(key, webhookId, id);
     return r.status === "done" || r.status === "failed" ? r : undefined;
   }, 40_000, 200);
+
+/** Every partition's sweep of the webhook, run as its alarm would at `now`; answers how many deliveries they enqueued. */
+async function sweepPartitions(webhookId: string, now: number): Promise<number> {
+  let requeued = 0;
+  for (const scope of await partitionsOf(webhookId)) {
+    const report = await runInDurableObject(deliveryLog(env, scope.organisationId, webhookId, scope.day), (log) => log.sweep(now));
+    requeued += report?.requeued.length ?? 0;
+  }
+  return requeued;
+}
 
 /** Each delivery id and how many requests carried it. */
 async function arrivals(b: string): Promise<Map<string, number>> {
@@ -141,7 +152,7 @@ describe("a recovery that dies mid-way", () => {
   /** A recovery row as the route writes it, with no queue message: the test runs its steps. */
   async function quietRecovery(organisationId: number, webhookId: string, since: number) {
     const id = newId("rcv");
-    expect(await insertRecovery(env.DB, { id, organisationId, webhookId, since, until: Date.now(), createdAt: Date.now() })).toBe(true);
+    expect(await insertRecovery(env, { id, organisationId, webhookId, since, until: Date.now(), createdAt: Date.now() })).toBe(true);
     return id;
   }
   const row = (id: string) => env.DB.prepare("SELECT status, sent, total, cursor_id, tries, lease_until FROM recoveries WHERE id = ?").bind(id).first<any>();
@@ -149,18 +160,28 @@ describe("a recovery that dies mid-way", () => {
   it("keeps its checkpoint with the chunks it re-sent, and resumes (queue and sweeps) without sending anything twice", async () => {
     const { org, wh, up, since, ids } = await outage(120);
     const id = await quietRecovery(org.id, wh.id, since);
-    const order = (await env.DB.prepare("SELECT id FROM deliveries WHERE webhook_id = ? ORDER BY created_at, id").bind(wh.id).all<{ id: string }>()).results.map((d) => d.id);
+    const order = (await deliveriesOf(wh.id)).map((d) => d.id);
+    const pending = async () => (await deliveriesOf(wh.id)).filter((d) => d.status === "pending").length;
 
     // One step of 200: chunks of 90 and 30. The isolate dies as the second chunk begins: the
-    // first is committed with its checkpoint, its messages never sent.
+    // first is re-sent and checkpointed, its messages never sent.
     const crash = runRecoveryStep(env, id, { beforeChunk: (n) => { if (n === 2) throw new Error("evicted"); } }, 200);
     await expect(crash).rejects.toThrow("evicted");
     expect(await row(id)).toMatchObject({ status: "running", sent: 90, total: 120, cursor_id: order[89], tries: 1 });
-    expect(await count("deliveries", "webhook_id = ? AND status = 'pending'", wh.id)).toBe(90);
+    expect(await pending()).toBe(90);
     expect(await received(up)).toHaveLength(0);
 
-    // The delivery sweeper sends the stranded 90; the maintenance sweep re-enqueues the quiet recovery.
-    expect(await sweepOverdue(env, Date.now() + 61_000)).toBe(90);
+    // The next try dies between its one chunk (the other 30, re-sent in their partition) and
+    // that chunk's checkpoint: the row still says 90, the partition has all 120 pending.
+    const between = runRecoveryStep(env, id, { beforeCheckpoint: (n) => { if (n === 1) throw new Error("evicted"); } }, 200);
+    await expect(between).rejects.toThrow("evicted");
+    expect(await row(id)).toMatchObject({ status: "running", sent: 90, total: 120, cursor_id: order[89], tries: 2 });
+    expect(await pending()).toBe(120);
+    expect(await received(up)).toHaveLength(0);
+
+    // The partition's sweep sends the stranded 120; the maintenance sweep re-enqueues the quiet
+    // recovery, whose step finds the last 30 already re-sent by it: counted, not sent again.
+    expect(await sweepPartitions(wh.id, Date.now() + 61_000)).toBe(120);
     expect(await sweepStaleRecoveries(env, Date.now() + RECOVERY_STALE_MS + 1)).toEqual({ requeued: 1, failed: 0 });
     expect(await finished(org.api_key, wh.id, id)).toMatchObject({ status: "done", total: 120, sent: 120 });
     await settled(wh.id);
@@ -171,7 +192,7 @@ describe("a recovery that dies mid-way", () => {
     expect(await row(id)).toMatchObject({ tries: 0, lease_until: 0 });
   }, 120_000);
 
-  it("reads a page again after losing its place, and takes nothing it already re-sent, even what failed again", async () => {
+  it("reads a page again after losing its checkpoint, sends nothing it already re-sent, even what failed again, and counts it", async () => {
     // Four deliveries: with their one more failed attempt each, fewer than the ten failures that pause a webhook.
     const { org, wh, down, up, since, ids } = await outage(4, "status/500");
     const id = await quietRecovery(org.id, wh.id, since);
@@ -179,9 +200,10 @@ describe("a recovery that dies mid-way", () => {
     const again = await settled(wh.id);
     expect(again.map((d) => [d.status, d.attempts])).toEqual(Array(4).fill(["failed", 4]));
 
-    // As if the checkpoint had been lost: the page from the start again. Nothing is taken.
-    await env.DB.prepare("UPDATE recoveries SET cursor_at = NULL, cursor_id = NULL, lease_until = 0 WHERE id = ?").bind(id).run();
-    expect(await runRecoveryStep(env, id)).toMatchObject({ outcome: "done", read: 0, resent: 0 });
+    // As if the checkpoint had been lost (cursor and count are one UPDATE): the page from the
+    // start again. It reads the four, sends none, and counts them as sent by this recovery.
+    await env.DB.prepare("UPDATE recoveries SET cursor_at = NULL, cursor_id = NULL, sent = 0, lease_until = 0 WHERE id = ?").bind(id).run();
+    expect(await runRecoveryStep(env, id)).toMatchObject({ outcome: "done", read: 4, resent: 0 });
     expect(await row(id)).toMatchObject({ status: "done", sent: 4 });
     await sleep(500);
     expect((await deliveriesOf(wh.id)).map((d) => [d.status, d.attempts])).toEqual(Array(4).fill(["failed", 4]));
@@ -190,7 +212,7 @@ describe("a recovery that dies mid-way", () => {
     expect([...seen.keys()].sort()).toEqual([...ids].sort());
     expect([...seen.values()]).toEqual(Array(4).fill(1));
     // Each end is announced (webhook.delivery.failed), the second ends too: 4 + 4.
-    await waitFor(async () => (await count("events", "organisation_id = ? AND event = 'webhook.delivery.failed'", org.id)) === 8);
+    await waitFor(async () => (await eventsOf(org.id)).filter((e) => e.event === "webhook.delivery.failed").length === 8);
   }, 60_000);
 });
 
@@ -229,7 +251,7 @@ describe("the route", () => {
     const { org, wh } = await activeWebhook();
     const since = Date.now() - 3_600_000;
     const running = newId("rcv");
-    await insertRecovery(env.DB, { id: running, organisationId: org.id, webhookId: wh.id, since, until: Date.now(), createdAt: Date.now() });
+    await insertRecovery(env, { id: running, organisationId: org.id, webhookId: wh.id, since, until: Date.now(), createdAt: Date.now() });
     const res = await call("POST", `/v1/webhooks/${wh.id}/recover`, { token: org.api_key, body: { since: iso(since + 60_000), until: iso(Date.now() + 3_600_000) } });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ id: running, status: "pending", since: iso(since) });

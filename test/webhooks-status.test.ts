@@ -85,6 +85,9 @@ describe("status lifecycle", () => {
       return r.length ? r : undefined;
     });
     expect(JSON.parse(got!.body).event_id).toBe(accepted.body.event_id);
+    // Counted as a success in the webhook's summary, which its head writes to D1 a moment later
+    // (waited for, so that write does not land in a later test's "nothing written" window).
+    await waitFor(async () => (await expectStatus(200, "GET", `/v1/webhooks/${wh.id}`, { token: org.api_key })).success_rate === 100);
   });
 
   it.each([

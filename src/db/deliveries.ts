@@ -1,7 +1,15 @@
 /**
  * Tenant-scoped reads of one delivery with its attempts, and of one event with its deliveries
- * (the delivery's detail, the event lookup and resend). Each is one round trip: a batch.
+ * (the delivery's detail, the event lookup and resend). The traffic lives in objects (the
+ * delivery in its webhook's partition for the day its id carries, the body in its event's
+ * shard); D1 gives the control plane: the webhook's status and each attempt's revision. The
+ * organisation id is part of every object's name, so another organisation's ids find nothing.
  */
+import type { Env } from "../env";
+import type { DeliveryState, LogScope } from "../storage/contract";
+import { dayOfDelivery } from "../storage/partitions";
+import { requestedDeliveryDay } from "../storage/requested-delivery";
+import { deliveryLog, eventShard } from "../storage/stubs";
 
 export interface DeliveryRecord {
   id: string;
@@ -33,7 +41,7 @@ export interface AttemptDetailRecord {
   created_at: number;
   signed_headers: string | null;
   revision_id: string | null;
-  /** Null when the attempt has no revision (a skip, or logged before migration 0012). */
+  /** Null when the attempt has no revision (a skip) or its revision is gone. */
   url: string | null;
   method: string | null;
   headers_enc: string | null;
@@ -42,48 +50,99 @@ export interface AttemptDetailRecord {
   previous_secret_expires_at: number | null;
 }
 
+type WebhookState = Pick<DeliveryRecord, "webhook_status" | "paused_reason">;
+type Revision = Pick<AttemptDetailRecord, "url" | "method" | "headers_enc" | "secret_enc" | "previous_secret_enc" | "previous_secret_expires_at"> & { id: string };
+
+const webhookQuery = (env: Env, organisationId: number, webhookId: string) =>
+  env.DB.prepare("SELECT status AS webhook_status, paused_reason FROM webhooks WHERE organisation_id = ? AND id = ?").bind(organisationId, webhookId);
+
+const revisionQuery = (env: Env, organisationId: number, ids: string[]) =>
+  env.DB.prepare(
+    `SELECT id, url, method, headers_enc, secret_enc, previous_secret_enc, previous_secret_expires_at
+       FROM webhook_revisions WHERE organisation_id = ? AND id IN (${ids.map(() => "?").join(",")})`,
+  ).bind(organisationId, ...ids);
+
+/** D1 binds at most 100 parameters per statement: a delivery's attempts use a few revisions, a much-resent one may use more. */
+const CHUNK = 90;
+const chunks = (xs: string[]) => Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) => xs.slice(i * CHUNK, (i + 1) * CHUNK));
+
+/** The payload as stored in the event's shard; null for a test event or a check (sent in the request, never stored). */
+async function bodyOf(env: Env, d: DeliveryState): Promise<string | null> {
+  if (d.call === 1) return null;
+  const bodies = await eventShard(env, d.organisation_id, d.event_id).bodies(d.organisation_id, [d.event_id]);
+  return bodies[d.event_id] ?? null;
+}
+
+const record = (d: DeliveryState, body: string | null, webhook: WebhookState): DeliveryRecord => ({
+  id: d.id,
+  organisation_id: d.organisation_id,
+  webhook_id: d.webhook_id,
+  event_id: d.event_id,
+  event: d.event,
+  status: d.status,
+  attempts: d.attempts,
+  test: d.test,
+  created_at: d.created_at,
+  body,
+  webhook_status: webhook.webhook_status,
+  paused_reason: webhook.paused_reason,
+});
+
+/** The partition a requested delivery id names, or null (a 404) when it names none. */
+function scopeOf(env: Env, organisationId: number, webhookId: string, deliveryId: string): LogScope | null {
+  const day = requestedDeliveryDay(env, deliveryId);
+  return day === null ? null : { organisationId, webhookId, day };
+}
+
 /** The delivery, or null when the organisation has no such delivery of that webhook. */
-export function deliveryQuery(d1: D1Database, organisationId: number, webhookId: string, deliveryId: string) {
-  return d1
-    .prepare(
-      `SELECT d.id, d.organisation_id, d.webhook_id, d.event_id, d.event, d.status, d.attempts, d.test, d.created_at,
-              e.body, w.status AS webhook_status, w.paused_reason
-         FROM deliveries d
-         JOIN webhooks w ON w.organisation_id = d.organisation_id AND w.id = d.webhook_id
-         LEFT JOIN events e ON e.organisation_id = d.organisation_id AND e.id = d.event_id
-        WHERE d.organisation_id = ? AND d.webhook_id = ? AND d.id = ?`,
-    )
-    .bind(organisationId, webhookId, deliveryId);
+export async function findDelivery(env: Env, organisationId: number, webhookId: string, deliveryId: string): Promise<DeliveryRecord | null> {
+  const scope = scopeOf(env, organisationId, webhookId, deliveryId);
+  if (!scope) return null;
+  const [[delivery], webhook] = await Promise.all([
+    deliveryLog(env, organisationId, webhookId, scope.day).load(scope, [deliveryId]),
+    webhookQuery(env, organisationId, webhookId).first<WebhookState>(),
+  ]);
+  // No webhook: deleted, its partitions not yet dropped by its head.
+  if (!delivery || !webhook) return null;
+  return record(delivery, await bodyOf(env, delivery), webhook);
 }
 
-export async function findDelivery(d1: D1Database, organisationId: number, webhookId: string, deliveryId: string): Promise<DeliveryRecord | null> {
-  return deliveryQuery(d1, organisationId, webhookId, deliveryId).first<DeliveryRecord>();
-}
-
-/** The delivery and its attempts in order (attempts_delivery index), or null. */
+/**
+ * The delivery and its attempts in order, or null: the partition's detail, then the webhook and
+ * every revision its attempts were sent with in one D1 batch, beside the body from the shard.
+ */
 export async function findDeliveryDetail(
-  d1: D1Database,
+  env: Env,
   organisationId: number,
   webhookId: string,
   deliveryId: string,
 ): Promise<{ delivery: DeliveryRecord; attempts: AttemptDetailRecord[] } | null> {
-  const [delivery, attempts] = await d1.batch([
-    deliveryQuery(d1, organisationId, webhookId, deliveryId),
-    d1
-      .prepare(
-        `SELECT a.id, a.attempt, a.status, a.response_code, a.response_time_ms, a.response_content_type, a.response_body,
-                a.error_code, a.error, a.created_at, a.signed_headers, a.revision_id,
-                r.url, r.method, r.headers_enc, r.secret_enc, r.previous_secret_enc, r.previous_secret_expires_at
-           FROM attempts a
-           LEFT JOIN webhook_revisions r ON r.id = a.revision_id AND r.organisation_id = a.organisation_id
-          WHERE a.delivery_id = ? AND a.organisation_id = ? AND a.webhook_id = ?
-          ORDER BY a.attempt, a.created_at`,
-      )
-      .bind(deliveryId, organisationId, webhookId),
-  ]);
-  const found = delivery!.results[0] as DeliveryRecord | undefined;
+  const scope = scopeOf(env, organisationId, webhookId, deliveryId);
+  if (!scope) return null;
+  const found = await deliveryLog(env, organisationId, webhookId, scope.day).detail(scope, deliveryId);
   if (!found) return null;
-  return { delivery: found, attempts: attempts!.results as AttemptDetailRecord[] };
+  const revisionIds = [...new Set(found.attempts.flatMap((a) => (a.revision_id === null ? [] : [a.revision_id])))];
+  const [[webhook, ...revisions], body] = await Promise.all([
+    env.DB.batch([webhookQuery(env, organisationId, webhookId), ...chunks(revisionIds).map((ids) => revisionQuery(env, organisationId, ids))]),
+    bodyOf(env, found.delivery),
+  ]);
+  const hook = webhook!.results[0] as WebhookState | undefined;
+  if (!hook) return null;
+  const byId = new Map(revisions.flatMap((res) => res.results as Revision[]).map((r) => [r.id, r]));
+  const attempts = found.attempts.map((a): AttemptDetailRecord => {
+    // Null when the attempt has no revision (a skip) or its revision is gone.
+    const r = a.revision_id === null ? undefined : byId.get(a.revision_id);
+    return {
+      ...a,
+      url: r?.url ?? null,
+      method: r?.method ?? null,
+      headers_enc: r?.headers_enc ?? null,
+      secret_enc: r?.secret_enc ?? null,
+      previous_secret_enc: r?.previous_secret_enc ?? null,
+      previous_secret_expires_at: r?.previous_secret_expires_at ?? null,
+    };
+  });
+  return { delivery: record(found.delivery, body, hook), attempts };
 }
 
 export interface EventRecord {
@@ -93,15 +152,31 @@ export interface EventRecord {
   deliveries: { id: string; webhook_id: string; status: string; attempts: number }[];
 }
 
-/** An event of the organisation with each of its deliveries, or null. */
-export async function findEvent(d1: D1Database, organisationId: number, eventId: string): Promise<EventRecord | null> {
-  const [event, deliveries] = await d1.batch([
-    d1.prepare("SELECT id, event, body FROM events WHERE organisation_id = ? AND id = ?").bind(organisationId, eventId),
-    d1
-      .prepare("SELECT id, webhook_id, status, attempts FROM deliveries WHERE organisation_id = ? AND event_id = ? ORDER BY webhook_id, id")
-      .bind(organisationId, eventId),
-  ]);
-  const found = event!.results[0] as { id: string; event: string; body: string } | undefined;
-  if (!found) return null;
-  return { ...found, deliveries: deliveries!.results as EventRecord["deliveries"] };
+/**
+ * An event of the organisation with each of its deliveries, or null: the event from its shard,
+ * then its fan-out's deliveries from their webhooks' partitions (one call per webhook, in
+ * parallel). A delivery whose partition no longer has it (its webhook deleted) is left out.
+ */
+export async function findEvent(env: Env, organisationId: number, eventId: string): Promise<EventRecord | null> {
+  const event = await eventShard(env, organisationId, eventId).get(organisationId, eventId);
+  if (!event) return null;
+  const byPartition = new Map<string, { scope: LogScope; ids: string[] }>();
+  for (const f of event.fanout) {
+    const day = dayOfDelivery(f.delivery_id);
+    const key = `${f.webhook_id}:${day}`;
+    const group = byPartition.get(key) ?? { scope: { organisationId, webhookId: f.webhook_id, day }, ids: [] };
+    group.ids.push(f.delivery_id);
+    byPartition.set(key, group);
+  }
+  const loaded = await Promise.all(
+    [...byPartition.values()].map(({ scope, ids }) => deliveryLog(env, organisationId, scope.webhookId, scope.day).load(scope, ids)),
+  );
+  const deliveries = loaded
+    .flat()
+    .map((d) => ({ id: d.id, webhook_id: d.webhook_id, status: d.status, attempts: d.attempts }))
+    .sort((a, b) => (a.webhook_id === b.webhook_id ? cmp(a.id, b.id) : cmp(a.webhook_id, b.webhook_id)));
+  return { id: event.id, event: event.event, body: event.body, deliveries };
 }
+
+/** Binary order, as SQLite's ORDER BY on TEXT compared them. */
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,8 +1,12 @@
 /**
  * The recoveries table. Reads for the API take the organisation id; the job itself is found by
  * the id its queue message carries (src/db/recovery-job.ts) and works within the organisation
- * its row names.
+ * its row names. The rows are D1's (the control plane); what a recovery counts and re-sends is
+ * in the webhook's partitions (DeliveryLog).
  */
+import type { Env } from "../env";
+import { webhookPartitions } from "../storage/webhook-partitions";
+import { deliveryLog } from "../storage/stubs";
 
 export interface RecoveryRecord {
   id: string;
@@ -21,27 +25,39 @@ export interface RecoveryRecord {
 const COLUMNS = "id, organisation_id, webhook_id, status, since_at, until_at, total, sent, error, created_at, updated_at";
 
 /**
+ * The window's deliveries that ended failed or skipped before `endedBefore`: the sum over the
+ * webhook's partitions whose days overlap [since, until), counted in parallel (at most 32 calls
+ * for the widest window).
+ */
+async function recoverableTotal(env: Env, r: { organisationId: number; webhookId: string; since: number; until: number }, endedBefore: number): Promise<number> {
+  const scopes = await webhookPartitions(env, r.organisationId, r.webhookId, { since: r.since, until: r.until });
+  const counts = await Promise.all(
+    scopes.map((scope) => deliveryLog(env, r.organisationId, r.webhookId, scope.day).countRecoverable(scope, { since: r.since, until: r.until, endedBefore })),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/**
  * Inserts the recovery with its `total` (the window's deliveries that ended failed or skipped
- * before now), only if the webhook is the organisation's and has no unfinished recovery; answers
- * whether it did. One statement, so two requests at once cannot both pass the check. The count
- * reads the partial index alone: the webhook row, matched on the organisation, scopes it.
+ * before it began: what its steps take, src/db/recovery-job.ts), only if the webhook is the
+ * organisation's and has no unfinished recovery; answers whether it did. The insert is one
+ * statement, so two requests at once cannot both pass the check; the count comes before it from
+ * the partitions, and is wasted only when the insert is refused.
  */
 export async function insertRecovery(
-  d1: D1Database,
+  env: Env,
   r: { id: string; organisationId: number; webhookId: string; since: number; until: number; createdAt: number },
 ): Promise<boolean> {
-  const res = await d1
+  const total = await recoverableTotal(env, r, r.createdAt);
+  const res = await env.DB
     .prepare(
       `INSERT INTO recoveries (id, organisation_id, webhook_id, status, since_at, until_at, total, created_at, updated_at)
-       SELECT ?1, w.organisation_id, w.id, 'pending', ?2, ?3,
-              (SELECT count(*) FROM deliveries INDEXED BY deliveries_recoverable
-                WHERE webhook_id = w.id AND status IN ('failed', 'skipped') AND test = 0 AND created_at >= ?2 AND created_at < ?3),
-              ?4, ?4
+       SELECT ?1, w.organisation_id, w.id, 'pending', ?2, ?3, ?7, ?4, ?4
          FROM webhooks w WHERE w.organisation_id = ?5 AND w.id = ?6
           AND NOT EXISTS (SELECT 1 FROM recoveries INDEXED BY recoveries_webhook_unfinished
                            WHERE webhook_id = ?6 AND status IN ('pending', 'running'))`,
     )
-    .bind(r.id, r.since, r.until, r.createdAt, r.organisationId, r.webhookId)
+    .bind(r.id, r.since, r.until, r.createdAt, r.organisationId, r.webhookId, total)
     .run();
   return res.meta.changes === 1;
 }

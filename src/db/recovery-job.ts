@@ -1,20 +1,27 @@
 /**
- * The recovery job's own queries: the claim that starts a step, the page it re-sends, the
- * checkpoint written with each chunk, and the end of the step.
+ * The recovery job's own queries: the claim that starts a step, the page it re-sends (from the
+ * webhook's partitions), the checkpoint after each chunk, and the end of the step.
  *
  * What makes "once each" hold through crashes: a step takes only deliveries that ended failed or
  * skipped before the recovery began (`created_at`), and re-sending one moves its `updated_at`
- * past that, so no step of this recovery takes it again, whatever the cursor says; and the
- * cursor, with `sent`, is written in the same transaction as each chunk of re-sent deliveries
- * (src/delivery/resend.ts, `checkpoint`), so what the row says was sent is what was.
+ * past that, so no step of this recovery sends it again, whatever the cursor says. A chunk's
+ * resend (in its partition) and its checkpoint (here, in D1) are two writes: a step that dies
+ * between them reads the chunk again (the page includes what this job re-sent), and the
+ * partition answers those as already re-sent by the job (`alreadyByJob`), counted then.
  */
+import type { Env } from "../env";
+import type { Position, RecoverableQuery } from "../storage/contract";
+import { deliveryLog } from "../storage/stubs";
+import { webhookPartitions } from "../storage/webhook-partitions";
 import type { RecoveryRecord } from "./recoveries";
 
 export type RecoveryJob = RecoveryRecord & {
   tries: number;
   cursor_at: number | null;
   cursor_id: string | null;
-  webhook_status: "inactive" | "active" | "paused";
+  webhook_status: "inactive" | "active" | "paused" | null;
+  /** The webhook's current revision: what the re-sent deliveries go with. */
+  revision_id: string | null;
 };
 
 /** Another invocation holds the recovery until `leaseUntil`. */
@@ -35,7 +42,9 @@ export async function claimRecovery(d1: D1Database, id: string, now: number, lea
         `UPDATE recoveries SET status = 'running', tries = tries + 1, lease_until = ?3, updated_at = ?2
          WHERE id = ?1 AND status IN ('pending', 'running') AND lease_until <= ?2
          RETURNING id, organisation_id, webhook_id, status, since_at, until_at, total, sent, error, created_at, updated_at,
-           tries, cursor_at, cursor_id, (SELECT w.status FROM webhooks w WHERE w.organisation_id = recoveries.organisation_id AND w.id = recoveries.webhook_id) AS webhook_status`,
+           tries, cursor_at, cursor_id,
+           (SELECT w.status FROM webhooks w WHERE w.organisation_id = recoveries.organisation_id AND w.id = recoveries.webhook_id) AS webhook_status,
+           (SELECT w.revision_id FROM webhooks w WHERE w.organisation_id = recoveries.organisation_id AND w.id = recoveries.webhook_id) AS revision_id`,
       )
       .bind(id, now, now + leaseMs),
     d1.prepare("SELECT lease_until FROM recoveries WHERE id = ? AND status IN ('pending', 'running')").bind(id),
@@ -49,35 +58,50 @@ export async function claimRecovery(d1: D1Database, id: string, now: number, lea
 export interface Recoverable {
   id: string;
   created_at: number;
+  /** Its partition. */
+  day: number;
 }
 
-/** The next deliveries to re-send, after the cursor, in (created_at, id) order. */
-export async function recoverablePage(d1: D1Database, job: RecoveryJob, limit: number): Promise<Recoverable[]> {
-  const { results } = await d1
-    .prepare(
-      `SELECT id, created_at FROM deliveries INDEXED BY deliveries_recoverable
-       WHERE webhook_id = ?1 AND organisation_id = ?2 AND status IN ('failed', 'skipped') AND test = 0
-         AND created_at < ?3 AND (created_at, id) > (?4, ?5) AND updated_at < ?6
-       ORDER BY created_at, id LIMIT ?7`,
-    )
-    // Before the first step the cursor sits at (since, ''): before every delivery created at `since`, after all earlier ones.
-    .bind(job.webhook_id, job.organisation_id, job.until_at, job.cursor_at ?? job.since_at, job.cursor_id ?? "", job.created_at, limit)
-    .all<Recoverable>();
-  return results;
-}
+/** Where the job stands: before its first step, at (since, ''), before every delivery created at `since` and after all earlier ones. */
+const cursorOf = (job: RecoveryJob): Position =>
+  job.cursor_at === null ? { createdAt: job.since_at, id: "" } : { createdAt: job.cursor_at, id: job.cursor_id ?? "" };
 
 /**
- * The checkpoint that goes in the same transaction as a chunk of re-sent deliveries: the cursor
- * moves to the chunk's last delivery and `sent` grows by the rows the chunk's update changed
- * (`changes()`: the statement just before this one in the batch).
+ * The next deliveries to re-send, after the cursor, in (created_at, id) order: the partitions
+ * from the cursor's day on, oldest first, each asked for what the page still lacks. A delivery
+ * lives in the partition of its creation day, so partition by partition is that order.
  */
-export function checkpointStatement(d1: D1Database, job: RecoveryJob, last: Recoverable): D1PreparedStatement {
-  return d1
+export async function recoverablePage(env: Env, job: RecoveryJob, limit: number): Promise<Recoverable[]> {
+  const after = cursorOf(job);
+  const scopes = await webhookPartitions(env, job.organisation_id, job.webhook_id, { since: after.createdAt, until: job.until_at });
+  const page: Recoverable[] = [];
+  for (const scope of scopes) {
+    if (page.length >= limit) break;
+    const q: RecoverableQuery = { since: job.since_at, until: job.until_at, after, endedBefore: job.created_at, limit: limit - page.length, jobId: job.id };
+    const rows = await deliveryLog(env, job.organisation_id, job.webhook_id, scope.day).recoverable(scope, q);
+    page.push(...rows.map((r) => ({ id: r.id, created_at: r.created_at, day: scope.day })));
+  }
+  return page;
+}
+
+/** The cursor as the row holds it: both null before the first checkpoint. */
+export type Cursor = Pick<RecoveryJob, "cursor_at" | "cursor_id">;
+
+/**
+ * After a chunk: the cursor moves to its last delivery and `sent` grows by what the chunk
+ * re-sent or found already re-sent by this job. Only from the cursor the chunk started at, while
+ * running: a false answer means another invocation (this one's lease ran out) moved it and
+ * counted, or the recovery was failed meanwhile.
+ */
+export async function checkpoint(d1: D1Database, job: RecoveryJob, from: Cursor, last: Recoverable, sent: number): Promise<boolean> {
+  const res = await d1
     .prepare(
-      `UPDATE recoveries SET cursor_at = ?1, cursor_id = ?2, sent = sent + changes(), updated_at = ?3
-       WHERE organisation_id = ?4 AND id = ?5 AND status = 'running'`,
+      `UPDATE recoveries SET cursor_at = ?1, cursor_id = ?2, sent = sent + ?3, updated_at = ?4
+       WHERE organisation_id = ?5 AND id = ?6 AND status = 'running' AND cursor_at IS ?7 AND cursor_id IS ?8`,
     )
-    .bind(last.created_at, last.id, Date.now(), job.organisation_id, job.id);
+    .bind(last.created_at, last.id, sent, Date.now(), job.organisation_id, job.id, from.cursor_at, from.cursor_id)
+    .run();
+  return res.meta.changes === 1;
 }
 
 /** The step ended well: the recovery is done, or waits for its next step; tries handed back, lease given up. */

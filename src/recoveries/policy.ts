@@ -4,9 +4,10 @@
 import type { Env } from "../env";
 
 /**
- * Deliveries a step re-sends: six resend chunks of 90 (D1's 100 bound parameters), the claim,
- * the page read, five queue sends of 100 and the end of the step come to about 15 calls, far
- * inside one invocation's 1,000; and 500 messages at the enqueue pacing (2,500/s) take 0.2 s.
+ * Deliveries a step re-sends: the claim, the head's partition list, the page (one call per
+ * partition it reads, at most 32 for a month's window), six resend chunks of 90 each with its
+ * checkpoint, five queue sends of 100 and the end of the step come to at most about 60 calls,
+ * far inside one invocation's 1,000; and 500 messages at the enqueue pacing (2,500/s) take 0.2 s.
  * Small steps also let exports, which share the jobs queue, take their turns.
  */
 export const RECOVERY_STEP = 500;

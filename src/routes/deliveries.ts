@@ -15,7 +15,7 @@ import { validate } from "../validate";
 export const deliveryRoutes = new Hono<AppEnv>();
 
 deliveryRoutes.get("/:id/deliveries/:delivery_id", async (c) => {
-  const found = await findDeliveryDetail(c.env.DB, c.get("organisationId"), c.req.param("id"), c.req.param("delivery_id"));
+  const found = await findDeliveryDetail(c.env, c.get("organisationId"), c.req.param("id"), c.req.param("delivery_id"));
   if (!found) throw notFound("Delivery");
   return c.json(await presentDelivery(c.env.SECRET_ENCRYPTION_KEY, found.delivery, found.attempts));
 });
@@ -29,7 +29,7 @@ deliveryRoutes.post("/:id/deliveries/:delivery_id/resend", jsonBody(), validate(
   const organisationId = c.get("organisationId");
   const webhookId = c.req.param("id");
   const deliveryId = c.req.param("delivery_id");
-  const d = await findDelivery(c.env.DB, organisationId, webhookId, deliveryId);
+  const d = await findDelivery(c.env, organisationId, webhookId, deliveryId);
   if (!d) throw notFound("Delivery");
   if (d.webhook_status === "inactive") {
     throw new ApiError("INVALID_STATE", `The webhook is inactive, so nothing can be sent: activate it (POST /v1/webhooks/${webhookId}/activate), then resend`);

@@ -36,7 +36,7 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
 });
 
 eventRoutes.get("/:event_id", requireOrganisation, async (c) => {
-  const event = await findEvent(c.env.DB, c.get("organisationId"), c.req.param("event_id"));
+  const event = await findEvent(c.env, c.get("organisationId"), c.req.param("event_id"));
   if (!event) throw notFound("Event");
   return c.json(presentEvent(event));
 });

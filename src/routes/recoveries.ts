@@ -38,7 +38,7 @@ recoveryRoutes.post("/:id/recover", jsonBody(), validate("json", RecoverIn), asy
   if (webhook.status !== "active") throw new ApiError("INVALID_STATE", NOT_ACTIVE[webhook.status].replace("{id}", webhookId));
 
   const id = newId("rcv", now);
-  const inserted = await insertRecovery(c.env.DB, { id, organisationId, webhookId, since: input.since, until, createdAt: now });
+  const inserted = await insertRecovery(c.env, { id, organisationId, webhookId, since: input.since, until, createdAt: now });
   const recovery = inserted ? await findRecovery(c.env.DB, organisationId, webhookId, id) : await findUnfinishedRecovery(c.env.DB, organisationId, webhookId);
   // Not inserted and none unfinished: the webhook was deleted meanwhile (or it finished in between: ask again).
   if (!recovery) throw inserted ? notFound("Webhook") : new ApiError("CONFLICT", "A recovery of this webhook just finished; send the request again");

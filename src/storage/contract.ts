@@ -134,6 +134,21 @@ export interface MinuteRollup {
   latency: number[];
 }
 
+/** DeliveryLog.recoverable's question: the next page of a recovery (src/db/recovery-job.ts). */
+export interface RecoverableQuery {
+  since: number;
+  until: number;
+  after: Position;
+  endedBefore: number;
+  limit: number;
+  /**
+   * Also the deliveries in the range this job already re-sent (resent_by = jobId), whatever their
+   * state now: a step that died between a chunk's resend and its checkpoint reads them again, and
+   * resend() counts them in alreadyByJob instead of sending them, so `sent` stays right.
+   */
+  jobId?: string;
+}
+
 export interface Requeue {
   delivery_id: string;
   attempt: number;
