@@ -16,6 +16,7 @@ import { organisationRoutes } from "./routes/organisations";
 import { recoveryRoutes } from "./routes/recoveries";
 import { secretRoutes } from "./routes/secret";
 import { statsTimeseriesRoutes } from "./routes/stats-timeseries";
+import { storageMeterRoutes } from "./routes/storage-meter";
 import { testEventRoutes } from "./routes/test-event";
 import { webhookRoutes } from "./routes/webhooks";
 
@@ -30,6 +31,7 @@ app.route("/dashboard", dashboardRoutes);
 app.route("/v1/organisations", organisationRoutes);
 app.route("/v1/events", eventRoutes);
 app.route("/v1/checks", checkRoutes);
+app.route("/v1/organisations", storageMeterRoutes);
 
 app.use("/v1/webhooks/*", requireOrganisation);
 app.use("/v1/webhooks", requireOrganisation);

@@ -10,7 +10,7 @@ import { CertificateIn, CertificateOut, CertificateValidateIn, CertificateValida
 import { DeliveryOut, EventOut, ResendOut } from "../schemas/delivery";
 import { EventAccepted, EventIn } from "../schemas/event";
 import { ExportIn, ExportOut, LogPage, LogQuery, StatsOut } from "../schemas/logs";
-import { ApiKeyCreate, ApiKeyList, ApiKeyOut, NotificationList, OrganisationCreate, OrganisationOut } from "../schemas/organisation";
+import { ApiKeyCreate, ApiKeyList, ApiKeyOut, NotificationList, OrganisationCreate, OrganisationOut, StorageMeterOut } from "../schemas/organisation";
 import { RecoverIn, RecoveryOut } from "../schemas/recovery";
 import { SecretRotateIn, SecretRotateOut } from "../schemas/secret";
 import { TimeseriesOut, TimeseriesQuery } from "../schemas/timeseries";
@@ -88,6 +88,7 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/v1/organisations/{id}/api-keys", tag: "Organisations", summary: "List API keys (ids and ages; never the keys)", auth: "operator", ok: { status: 200, description: "The keys", schema: named("ApiKeyList", ApiKeyList) }, errors: [401, 404] },
   { method: "delete", path: "/v1/organisations/{id}/api-keys/{key_id}", tag: "Organisations", summary: "Revoke an API key (refused from the next request on)", auth: "operator", ok: { status: 204, description: "Revoked" }, errors: [401, 404] },
   { method: "get", path: "/v1/organisations/{id}/notifications", tag: "Organisations", summary: "Emails sent to the organisation (automatic pause notices), with each one's delivery: pending, sending, sent or failed, and the last error", auth: "operator", ok: { status: 200, description: "The notifications", schema: named("NotificationList", NotificationList) }, errors: [401, 404] },
+  { method: "get", path: "/v1/organisations/{id}/storage-meter", tag: "Organisations", summary: "Storage rows the organisation's traffic wrote and read (event shards, webhook partitions), since each object started: what a delivery costs", auth: "operator", ok: { status: 200, description: "The meter", schema: named("StorageMeter", StorageMeterOut) }, errors: [401, 404] },
 
   { method: "get", path: "/v1/event-types", tag: "Webhooks", summary: "The event catalogue", auth: "organisation", ok: { status: 200, description: "All events", schema: named("EventTypeList", EventTypeList) }, errors: [401] },
   { method: "post", path: "/v1/webhooks", tag: "Webhooks", summary: "Create a webhook (status inactive; a generated secret is shown once)", auth: "organisation", body: named("WebhookCreate", webhook.create), ok: { status: 201, description: "Created", schema: webhookOut }, errors: [400, 401, 413, 415] },

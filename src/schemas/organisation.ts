@@ -35,3 +35,14 @@ export const NotificationOut = z.object({
   updated_at: z.string(),
 });
 export const NotificationList = z.object({ data: z.array(NotificationOut).describe("Newest first, at most 100") });
+
+const ObjectMeter = z.object({ objects: z.number().int(), rows_written: z.number().int(), rows_read: z.number().int() });
+
+/** Storage rows an organisation's traffic wrote and read, summed over its objects since each started (src/routes/storage-meter.ts). */
+export const StorageMeterOut = z.object({
+  event_shards: ObjectMeter,
+  partitions: ObjectMeter,
+  rows_written: z.number().int(),
+  rows_read: z.number().int(),
+});
+export type StorageMeterOut = z.infer<typeof StorageMeterOut>;
