@@ -1,4 +1,5 @@
 /** The benchmark's scenarios. Each returns the figures of one run. */
+import { dollarsPerMillion } from "./lib/cost.ts";
 import { readFileSync, statSync } from "node:fs";
 import { cpuOf, perUnit, type CpuSample } from "./lib/cpu.ts";
 import { runLoad, type DevServer, type Receiver } from "./lib/processes.ts";
@@ -32,19 +33,21 @@ export function batchProfile(logFile: string, fromByte: number) {
   // A line the log interleaved with another process's output is skipped, not fatal.
   const batches = [...text.matchAll(/^.*"msg":"delivery batch".*$/gm)].flatMap((m) => {
     try {
-      return [JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; timing: string }];
+      return [JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; timing: string; object_calls?: number }];
     } catch {
       return [];
     }
   });
   const sums: Record<string, number> = {};
   let messages = 0;
-  for (const { messages: n, timing } of batches) {
+  let objectCalls = 0;
+  for (const { messages: n, timing, object_calls } of batches) {
     messages += n;
+    objectCalls += object_calls ?? 0;
     for (const m of timing.matchAll(/(\w+);dur=([\d.]+)/g)) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[2]);
   }
   const perBatch = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, batches.length)]));
-  return { batches: batches.length, messagesPerBatch: messages / Math.max(1, batches.length), msPerBatch: perBatch };
+  return { batches: batches.length, messages, objectCalls, messagesPerBatch: messages / Math.max(1, batches.length), msPerBatch: perBatch };
 }
 
 export const logSize = (logFile: string) => statSync(logFile).size;
@@ -61,6 +64,8 @@ export interface EndToEnd {
   /** CPU milliseconds per delivery of each wrangler dev process, from the first request to the last receipt. */
   cpu?: CpuSample | null;
   consumer?: ReturnType<typeof batchProfile>;
+  /** Dollars per million deliveries at published prices (lib/cost.ts). */
+  cost?: ReturnType<typeof dollarsPerMillion>;
 }
 
 let runNo = 0;
@@ -104,7 +109,20 @@ export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events
   const orgId = await setupOrganisation(dev.url, receiver.url, webhooks, true, prefix);
   const from = logSize(dev.logFile);
   const result = await measure(dev, receiver, prefix, events * webhooks, { kind: "closed", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(orgId)], total: events, connections: 50 });
-  return { ...result, consumer: batchProfile(dev.logFile, from) };
+  const consumer = batchProfile(dev.logFile, from);
+  // The organisation is new, so its objects' meters hold this run's rows and nothing else.
+  const meter = (await (await fetch(`${dev.url}/v1/organisations/${orgId}/storage-meter`, { headers: { Authorization: "Bearer dev-admin-token" } })).json()) as { rows_written: number; rows_read: number };
+  const cost = dollarsPerMillion({
+    deliveries: events * webhooks - result.missing,
+    events,
+    subscribers: webhooks,
+    rowsWritten: meter.rows_written,
+    rowsRead: meter.rows_read,
+    messages: consumer.messages,
+    batches: consumer.batches,
+    consumerObjectCalls: consumer.objectCalls,
+  });
+  return { ...result, consumer, cost };
 }
 
 export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, events: number, fanout: number): Promise<EndToEnd> {

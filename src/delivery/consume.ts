@@ -9,6 +9,7 @@
  */
 import type { Env } from "../env";
 import { Timing } from "../lib/server-timing";
+import { dayOfDelivery, shardOf } from "../storage/partitions";
 import { attemptDelivery, RevisionCache } from "./attempt";
 import { runThroughGate } from "./connection-gate";
 import { afterFailure, afterSuccess, lastAttempt } from "./effects";
@@ -75,6 +76,8 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
     lane,
     messages: batch.length,
     attempts: settler.attempts,
+    // Partitions and shards read, partitions written, heads told: the batch's Durable Object requests.
+    object_calls: objectsRead(batch) + settler.objectCalls,
     moved: plan.moves.length + settler.movedUnanswered,
     handed_back: unstarted.length,
     timing: clock.header(),
@@ -87,6 +90,12 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
  * before deploying that change).
  */
 const locatable = (m: DeliveryMessage) => typeof m.organisation_id === "number" && typeof m.webhook_id === "string" && typeof m.event_id === "string";
+
+/** The partitions and shards one load reads from (load.ts): one call each. */
+function objectsRead(batch: readonly Message<DeliveryMessage>[]): number {
+  const located = batch.map((m) => m.body).filter(locatable);
+  return new Set(located.map((m) => `${m.webhook_id}:${dayOfDelivery(m.delivery_id)}`)).size + new Set(located.map((m) => `${m.organisation_id}:${shardOf(m.event_id)}`)).size;
+}
 
 /** A redelivered message whose attempt was already recorded as the last: redo its after-effects. */
 async function redoEffects(env: Env, stale: Planned[]): Promise<void> {

@@ -11,6 +11,7 @@
 import type { Env } from "../env";
 import { afterFailure, afterSuccess } from "./effects";
 import { enqueueDeliveries, type Enqueued } from "./enqueue";
+import { dayOfDelivery } from "../storage/partitions";
 import { fault } from "./faults";
 import type { DeliveryRow } from "./load";
 import { FAST_ANSWER_MS, MIN_SLOW_MS, writeLaneChanges, type Lane, type LaneChange } from "./lanes";
@@ -38,6 +39,8 @@ export class Settler {
   /** Counted for the batch's log line. */
   attempts = 0;
   movedUnanswered = 0;
+  /** Durable Object calls made (partitions recorded, heads told): requests on the bill. */
+  objectCalls = 0;
 
   constructor(private readonly env: Env, private readonly lane: Lane) {}
 
@@ -74,6 +77,7 @@ export class Settler {
       results.push({ row: s.planned.row, attempt: s.planned.attempt, status: decision.status, outcome: s.outcome, startedAt: s.startedAt, nextAttemptAt });
     }
     this.attempts += results.length;
+    this.objectCalls += new Set(results.map((r) => `${r.row.webhook_id}:${dayOfDelivery(r.row.id)}`)).size;
     const won = await recordAttempts(env, results);
     fault("after-record");
     const mine = results.filter((_, i) => won[i]);
@@ -113,9 +117,11 @@ export class Settler {
     const reset = new Set<string>();
     for (const r of mine) {
       if (r.status === "failed") {
+        this.objectCalls++;
         effects.push(afterFailure(env, { row: r.row, attempts: r.attempt, errorCode: r.outcome?.errorCode ?? null, responseCode: r.outcome?.statusCode ?? null }));
       } else if (r.status === "success" && !reset.has(r.row.webhook_id) && ((r.row.failure_streak ?? 0) > 0 || failedWebhooks.has(r.row.webhook_id))) {
         reset.add(r.row.webhook_id);
+        this.objectCalls++;
         effects.push(afterSuccess(env, r.row));
       }
     }
