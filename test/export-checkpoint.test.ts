@@ -12,8 +12,8 @@ import { call, createOrganisation, createWebhook, expectStatus, waitFor } from "
 import { daysAgo, seed } from "./helpers/logs";
 
 const DAY = 86_400_000;
-/** Calls per invocation: a claim, a few pages, one part and its checkpoint; then it must pause. */
-const SMALL_BUDGET = "10";
+/** Calls per invocation: a claim, the partition list, a few pages, one part and its checkpoint; then it must pause. */
+const SMALL_BUDGET = "11";
 
 afterEach(() => {
   delete env.EXPORT_QUERIES_PER_INVOCATION;

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createOrganisation, createWebhook, expectStatus, waitFor } from "./helpers/api";
+import { logLateRetry } from "./helpers/late-retry";
 import { allPages, daysAgo, newestFirst, seed } from "./helpers/logs";
 import { parseCsv } from "./helpers/parse-csv";
 
@@ -55,6 +56,20 @@ describe("CSV export of delivery logs", () => {
     lines.forEach((cells, i) => expect(cells).toEqual(asCells(logs[i])));
     // The pattern's errors start with "=": every one of them reached the file neutralised.
     expect(lines.filter((c) => c[10]!.startsWith("'=HYPERLINK")).length).toBe(logs.filter((r) => r.error).length);
+  });
+
+  it("writes a log spread over many days' partitions in the order of the logs, retries logged days later included", async () => {
+    const org = await createOrganisation();
+    const wh = await createWebhook(org.api_key);
+    // Five days' partitions, each first asked for a fifth of a page, then more as the merge uses them up.
+    await seed({ organisationId: org.id, webhookId: wh.id, tag: "exd", count: 3000, start: daysAgo(6), stepMs: 288_000 });
+    await logLateRetry(org.id, wh.id, daysAgo(6) + 3_600_001, daysAgo(3) + 3_600_001);
+    const e = await startExport(org.api_key, wh.id);
+    expect((await finished(org.api_key, e.id)).rows).toBe(3002);
+    const [, ...lines] = parseCsv((await download(org.api_key, e.id)).text);
+    const logs = (await allPages(org.api_key, wh.id)).rows;
+    expect(lines.map((c) => c[1])).toEqual(logs.map((r) => r.id));
+    expect(new Set(logs.map((r) => r.timestamp.slice(0, 10))).size).toBe(5);
   });
 
   it("applies the log filters, from the body or the query string", async () => {

@@ -1,8 +1,11 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { activate, call, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
+import { logLateRetry } from "./helpers/late-retry";
 import { allPages, daysAgo, newestFirst, seed, type Seeded } from "./helpers/logs";
 import { receiverUrl, bucket } from "./helpers/receivers";
+import { dayOfDelivery } from "../src/storage/partitions";
+import { deliveryLog } from "../src/storage/stubs";
 
 const HOUR = 3_600_000;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -131,6 +134,19 @@ describe("delivery logs", () => {
     expect(ids(fresh.data.slice(0, 50))).toEqual(ids(newestFirst(newer).slice(0, 50)));
   });
 
+  it("merges partitions whose attempts interleave: a retry logged a day after its delivery", async () => {
+    const other = await createWebhook(org.api_key);
+    const first = await seed({ organisationId: org.id, webhookId: other.id, tag: "day1", count: 40, start: daysAgo(3) + 12 * HOUR, stepMs: 30 * 60_000 });
+    const second = await seed({ organisationId: org.id, webhookId: other.id, tag: "day2", count: 40, start: daysAgo(2) + 6 * HOUR, stepMs: 30 * 60_000 });
+    // In the first day's partition, its retry at a time among the second day's rows.
+    const late = await logLateRetry(org.id, other.id, daysAgo(3) + 13 * HOUR + 1, daysAgo(2) + 9 * HOUR + 1);
+    const all = newestFirst([...first, ...second, ...late]);
+    expect(ids((await allPages(org.api_key, other.id, {}, 3)).rows)).toEqual(ids(all));
+    expect(ids((await allPages(org.api_key, other.id, { status: "success" }, 4)).rows)).toEqual(ids(all.filter((r) => r.status === "success")));
+    const to = daysAgo(2) + 10 * HOUR;
+    expect(ids((await allPages(org.api_key, other.id, { to: new Date(to).toISOString() }, 5)).rows)).toEqual(ids(all.filter((r) => r.created_at <= to)));
+  });
+
   it("takes a limit from 1 to 500", async () => {
     expect((await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/logs?limit=1`, { token: org.api_key })).data).toHaveLength(1);
     const big = await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/logs?limit=500`, { token: org.api_key });
@@ -181,7 +197,9 @@ describe("delivery logs", () => {
     });
     expect(page.data[0]).toMatchObject({ event_id: sent.body.event_id, event: "verification.completed", attempt: 1, status: "success", response_code: 200, error: null, test: false });
     expect(page.data[0].response_time_ms).toBeGreaterThanOrEqual(0);
-    const stored = await env.DB.prepare("SELECT delivery_id FROM attempts WHERE webhook_id = ?").bind(live.id).first<{ delivery_id: string }>();
-    expect(page.data[0].delivery_id).toBe(stored!.delivery_id);
+    // The delivery the log names is the one stored in the partition of its day.
+    const day = dayOfDelivery(page.data[0].delivery_id);
+    const [stored] = await deliveryLog(env, org.id, live.id, day).load({ organisationId: org.id, webhookId: live.id, day }, [page.data[0].delivery_id]);
+    expect(stored).toMatchObject({ id: page.data[0].delivery_id, event_id: sent.body.event_id, status: "success", attempts: 1 });
   });
 });

@@ -1,6 +1,9 @@
 /** Webhooks of both types: create, read, edit (type fixed), delete with all that belongs to it. */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { healthStub } from "../src/durable/health-client";
+import { deliveryLog } from "../src/storage/stubs";
 import { activate, call, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
 import { dbSnapshot } from "./helpers/db-snapshot";
 import { bucket, received, receiverUrl, verifyAtReceiver } from "./helpers/receivers";
@@ -177,9 +180,9 @@ describe("read", () => {
   });
 });
 
-/** Rows of every table that belong to one webhook. */
+/** Rows of every D1 (control plane) table that belong to one webhook. */
 async function belongingTo(webhookId: string): Promise<Record<string, number>> {
-  const tables = ["webhooks:id", "webhook_revisions:webhook_id", "webhook_stats:webhook_id", "webhook_latency:webhook_id", "deliveries:webhook_id", "attempts:webhook_id", "notifications:webhook_id", "exports:webhook_id"];
+  const tables = ["webhooks:id", "webhook_revisions:webhook_id", "webhook_stats:webhook_id", "notifications:webhook_id", "exports:webhook_id"];
   const out: Record<string, number> = {};
   for (const spec of tables) {
     const [table, column] = spec.split(":");
@@ -189,8 +192,22 @@ async function belongingTo(webhookId: string): Promise<Record<string, number>> {
   return out;
 }
 
+/** The webhook's traffic: attempts per live partition (its head's list), and whether each partition still has storage. */
+async function trafficOf(organisationId: number, webhookId: string, days?: number[]) {
+  const listed = await healthStub(env, organisationId, webhookId).partitions();
+  const out: { day: number; attempts: number; tables: number }[] = [];
+  for (const day of days ?? listed) {
+    const log = deliveryLog(env, organisationId, webhookId, day);
+    const tables = await runInDurableObject(log, (_o, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").one().n,
+    );
+    out.push({ day, attempts: (await log.page({ organisationId, webhookId, day }, {}, null, 100)).length, tables });
+  }
+  return { listed, partitions: out };
+}
+
 describe("delete", () => {
-  it("deletes the webhook and everything that belongs to it: revisions, stats, deliveries, logs, exports and their files", async () => {
+  it("deletes the webhook and everything that belongs to it: revisions, stats, exports and their files at once, its partitions by its head's alarm", async () => {
     const org = await createOrganisation();
     const b = bucket("del");
     const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b) });
@@ -199,7 +216,11 @@ describe("delete", () => {
     await activate(org.api_key, keep.id);
     await expectStatus(200, "PATCH", `/v1/webhooks/${wh.id}`, { token: org.api_key, body: { method: "PUT" } }); // a second revision
     expect((await ingest({ event: "verification.completed", organisation_id: org.id, data: sampleCompleted })).status).toBe(202);
-    await waitFor(async () => ((await belongingTo(wh.id)).attempts! > 0 && (await belongingTo(keep.id)).attempts! > 0 ? true : undefined));
+    const logged = async (id: string) => (await trafficOf(org.id, id)).partitions.some((p) => p.attempts > 0);
+    await waitFor(async () => ((await logged(wh.id)) && (await logged(keep.id)) ? true : undefined));
+    // And the heads' summaries for the list written (by their alarms), so that D1 stays still below.
+    const summarised = async (id: string) => (await env.DB.prepare("SELECT total FROM webhook_stats WHERE webhook_id = ?").bind(id).first<number>("total")) === 1;
+    await waitFor(async () => ((await summarised(wh.id)) && (await summarised(keep.id)) ? true : undefined));
 
     // An export with its file, and a notification, as other parts of the service would leave them.
     const now = Date.now();
@@ -211,25 +232,35 @@ describe("delete", () => {
         .bind(org.id, wh.id, now),
     ]);
     const before = await belongingTo(wh.id);
-    for (const table of ["webhooks", "webhook_revisions", "webhook_stats", "webhook_latency", "deliveries", "attempts", "notifications", "exports"]) {
+    for (const table of ["webhooks", "webhook_revisions", "webhook_stats", "notifications", "exports"]) {
       expect(before[table], table).toBeGreaterThan(0);
     }
-    const kept = await belongingTo(keep.id);
+    const days = (await trafficOf(org.id, wh.id)).listed;
+    const kept = { d1: await belongingTo(keep.id), traffic: await trafficOf(org.id, keep.id) };
 
     // Another organisation cannot delete it.
     const stranger = await createOrganisation();
     const snapshot = await dbSnapshot();
     expect((await call("DELETE", `/v1/webhooks/${wh.id}`, { token: stranger.api_key })).status).toBe(404);
     expect(await dbSnapshot()).toEqual(snapshot);
+    expect((await trafficOf(org.id, wh.id)).listed).toEqual(days);
 
     const res = await call("DELETE", `/v1/webhooks/${wh.id}`, { token: org.api_key });
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
-    expect(await belongingTo(wh.id)).toEqual({
-      webhooks: 0, webhook_revisions: 0, webhook_stats: 0, webhook_latency: 0, deliveries: 0, attempts: 0, notifications: 0, exports: 0,
-    });
+    expect(await belongingTo(wh.id)).toEqual({ webhooks: 0, webhook_revisions: 0, webhook_stats: 0, notifications: 0, exports: 0 });
     expect(await env.EXPORTS.get(`exports/${org.id}/exp_del.csv`)).toBeNull();
-    expect(await belongingTo(keep.id)).toEqual(kept);
+    // The head lists nothing at once, and its alarm drops every partition, then the head itself.
+    const head = healthStub(env, org.id, wh.id);
+    expect(await head.partitions()).toEqual([]);
+    await waitFor(async () => {
+      await runDurableObjectAlarm(head);
+      const gone = (await trafficOf(org.id, wh.id, days)).partitions.every((p) => p.tables === 0);
+      const headLeft = await runInDurableObject(head, (_o, state) => [...state.storage.kv.list()].length);
+      return gone && headLeft === 0 ? true : undefined;
+    }, 5_000, 50);
+    expect(await belongingTo(keep.id)).toEqual(kept.d1);
+    expect(await trafficOf(org.id, keep.id)).toEqual(kept.traffic);
 
     expect((await call("GET", `/v1/webhooks/${wh.id}`, { token: org.api_key })).status).toBe(404);
     expect((await call("DELETE", `/v1/webhooks/${wh.id}`, { token: org.api_key })).status).toBe(404);

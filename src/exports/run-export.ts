@@ -83,12 +83,21 @@ async function writeExport(env: Env, job: ExportJob, budget: InvocationBudget, h
   budget.spend(); // the partition list
   const days = await livePartitions(env, job.organisation_id, job.webhook_id);
   const log = openLog(env, job.organisation_id, job.webhook_id, days, job.filters, position, exportChunks);
+  /** A read of the merged log, its calls to partitions counted. */
+  const read = async <T>(work: () => Promise<T>): Promise<T> => {
+    const before = log.calls;
+    try {
+      return await work();
+    } finally {
+      budget.spend(log.calls - before);
+    }
+  };
+  // Only asked at the end of a page: the partitions are read again then, as the next page would read them.
+  const rowsLeft = () => read(() => log.more());
+
   let more = true;
   while (more) {
-    const callsBefore = log.calls;
-    const page = await log.take(EXPORT_PAGE_ROWS);
-    more = await log.more();
-    budget.spend(log.calls - callsBefore); // each page asked of a partition
+    const page = await read(() => log.take(EXPORT_PAGE_ROWS));
     for (const [i, row] of page.entries()) {
       const partsBefore = writer.parts.length;
       // One row at a time, so that a part boundary is known to fall in this row.
@@ -100,7 +109,7 @@ async function writeExport(env: Env, job: ExportJob, budget: InvocationBudget, h
       budget.spend(2); // the part, and its checkpoint
       budget.partDone();
       await hooks.partUploaded?.(writer.parts.length);
-      const pausing = (more || i < page.length - 1) && !budget.affordsAnotherPart();
+      const pausing = !budget.affordsAnotherPart() && (i < page.length - 1 || (await rowsLeft()));
       const checkpoint = { uploadId: upload.uploadId, position, parts: [...writer.parts], tail: writer.pending(), rows };
       // Refused when the export is gone or finished, or another invocation took it over.
       if (!(await saveCheckpoint(env.DB, job, partsBefore, checkpoint, { pausing, ms: EXPORT_LEASE_MS }))) return IDLE;
@@ -110,6 +119,8 @@ async function writeExport(env: Env, job: ExportJob, budget: InvocationBudget, h
     // Let other requests in between pages. Locally D1 and the objects run on the worker's own
     // thread and their answers never leave the event loop idle: without this an export froze the whole API.
     await new Promise((resolve) => setTimeout(resolve, 0));
+    // A short page is the last: the merge gives fewer rows only when every partition is done.
+    more = page.length === EXPORT_PAGE_ROWS && (await rowsLeft());
   }
   budget.spend(2);
   await writer.complete();
