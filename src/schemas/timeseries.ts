@@ -16,7 +16,10 @@ export const TimeseriesPoint = z.object({
   t: z.string().describe("Start of the bucket"),
   success: z.number().int(),
   failed: z.number().int(),
-  median_response_time_ms: z.number().nullable().describe("Exact median of the bucket's response times; null when it has none"),
+  median_response_time_ms: z
+    .number()
+    .nullable()
+    .describe("Estimated from fixed latency buckets, as the statistics' median (src/stats/read-stats.ts gives its error); null when the bucket has no response times"),
 });
 
 export const TimeseriesOut = z.object({ data: z.array(TimeseriesPoint) });
