@@ -1,16 +1,12 @@
 /** Seeding the delivery log and reading it back through the API, for the log, stats and export tests. */
-import { env } from "cloudflare:workers";
 import { expectStatus } from "./api";
-import { seededAttempt, seedSql, type SeedSpec } from "./seed-sql";
+import { seedLog, type Seeded } from "./seed-log";
+import type { SeedSpec } from "./seed-sql";
 
-export type Seeded = ReturnType<typeof seededAttempt>;
+export type { Seeded };
 
-/** Inserts the rows of `spec` straight into D1 and answers them as the pattern says they are. */
-export async function seed(spec: SeedSpec): Promise<Seeded[]> {
-  await env.DB.prepare(seedSql(spec)).run();
-  const first = spec.first ?? 0;
-  return Array.from({ length: spec.count }, (_, k) => seededAttempt(first + k, spec));
-}
+/** Inserts the rows of `spec` straight into the webhook's partitions and answers them as the pattern says they are. */
+export const seed = (spec: SeedSpec): Promise<Seeded[]> => seedLog(spec);
 
 /** The order of the log: newest first, ties by id. */
 export const newestFirst = <T extends { created_at: number; id: string }>(rows: T[]) =>

@@ -1,13 +1,17 @@
 /**
- * Many delivery attempts at once, generated inside SQLite by a recursive CTE (one statement,
- * no bound parameters), for the log, stats and export tests and for the benchmark. Row i follows
- * a fixed pattern that `seededAttempt(i)` repeats in JavaScript, so tests can work out what a
- * filter must answer. The trigger attempts_count keeps the statistics as the rows go in.
+ * Many delivery attempts at once, for the log, stats and export tests (and the benchmark): row i
+ * follows a fixed pattern that `seededAttempt(i)` gives in JavaScript, so tests can work out what
+ * a filter must answer, and that `attemptsSql` generates inside SQLite (a recursive CTE, one
+ * statement, no bound parameters) into a DeliveryLog partition's attempts table
+ * (src/durable/delivery-log/migrations/0000_init.ts). test/helpers/seed-log.ts runs it.
  *
  *   created_at   start + floor(i / 2) * stepMs   (pairs share a millisecond: ties for the cursor)
  *   status       i % 10: 2, 6 failed · 4 retrying · 7 skipped · others success
  *   event        i % 3: verification.completed · verification.failed · units.low_balance
  *   test         1 when i % 25 = 24
+ *
+ * Delivery ids carry their creation time (as src/lib/ids.ts ids do), so the partition of a
+ * seeded delivery is found from its id like any other (src/storage/partitions.ts, dayOfDelivery).
  */
 export interface SeedSpec {
   organisationId: number;
@@ -25,17 +29,36 @@ export interface SeedSpec {
 
 export const SEED_EVENTS = ["verification.completed", "verification.failed", "units.low_balance"] as const;
 
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const statusOf = (i: number) => (i % 10 === 2 || i % 10 === 6 ? "failed" : i % 10 === 4 ? "retrying" : i % 10 === 7 ? "skipped" : "success");
 const ERROR_HEAD = '=HYPERLINK("x"), HTTP 500 ';
+
+export const createdAtOf = (i: number, s: SeedSpec) => s.start + Math.floor(i / 2) * (s.stepMs ?? 1000);
+
+/** The 10 characters of time of src/lib/ids.ts. */
+function time10(ms: number): string {
+  let out = "";
+  let t = ms;
+  for (let k = 0; k < 10; k++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+/** The same in SQL, of an integer expression. */
+const time10Sql = (t: string) =>
+  Array.from({ length: 10 }, (_, k) => `substr('${ALPHABET}', ((${t} >> ${5 * (9 - k)}) & 31) + 1, 1)`).join(" || ");
 
 export function seededAttempt(i: number, s: SeedSpec) {
   const status = statusOf(i);
   const pad8 = String(i).padStart(8, "0");
+  const created_at = createdAtOf(i, s);
   return {
     id: `att_${s.tag}_${pad8}`,
-    delivery_id: `dlv_${s.tag}_${pad8}`,
+    delivery_id: `dlv_${time10(created_at)}_${s.tag}_${pad8}`,
     event_id: `evt_${s.tag}_${pad8}`,
-    event: SEED_EVENTS[i % 3]!,
+    event: SEED_EVENTS[i % 3]! as string,
     attempt: 1 + (Math.floor(i / 3) % 3),
     status,
     response_code: status === "success" ? 200 : status === "skipped" ? null : status === "failed" ? 500 : 503,
@@ -43,23 +66,24 @@ export function seededAttempt(i: number, s: SeedSpec) {
     error_code: status === "success" ? null : status === "skipped" ? "paused" : "http_5xx",
     error: status === "success" ? null : ERROR_HEAD + "x".repeat(s.errorPad ?? 0),
     test: i % 25 === 24 ? 1 : 0,
-    created_at: s.start + Math.floor(i / 2) * (s.stepMs ?? 1000),
+    created_at,
   };
 }
 
-export function seedSql(s: SeedSpec): string {
-  if (!/^\w+$/.test(s.webhookId) || !/^\w+$/.test(s.tag)) throw new Error("ids must be word characters");
-  const num = (n: number) => {
-    if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
-    return String(n);
-  };
-  const first = num(s.first ?? 0);
-  const last = num((s.first ?? 0) + s.count - 1);
+const num = (n: number) => {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+};
+
+/** Rows from..to (both included) of the pattern, as one INSERT into a partition's attempts table. */
+export function attemptsSql(s: SeedSpec, from: number, to: number): string {
+  if (!/^\w+$/.test(s.tag)) throw new Error("the tag must be word characters");
   const pad = num(s.errorPad ?? 0);
-  return `INSERT INTO attempts (id, organisation_id, webhook_id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test, created_at)
-WITH RECURSIVE n(i) AS (SELECT ${first} UNION ALL SELECT i + 1 FROM n WHERE i < ${last}),
-r(i, status) AS (SELECT i, CASE WHEN i % 10 IN (2, 6) THEN 'failed' WHEN i % 10 = 4 THEN 'retrying' WHEN i % 10 = 7 THEN 'skipped' ELSE 'success' END FROM n)
-SELECT printf('att_${s.tag}_%08d', i), ${num(s.organisationId)}, '${s.webhookId}', printf('dlv_${s.tag}_%08d', i), printf('evt_${s.tag}_%08d', i),
+  return `INSERT INTO attempts (created_at, id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test)
+WITH RECURSIVE n(i) AS (SELECT ${num(from)} UNION ALL SELECT i + 1 FROM n WHERE i < ${num(to)}),
+r(i, t, status) AS (SELECT i, ${num(s.start)} + (i / 2) * ${num(s.stepMs ?? 1000)},
+  CASE WHEN i % 10 IN (2, 6) THEN 'failed' WHEN i % 10 = 4 THEN 'retrying' WHEN i % 10 = 7 THEN 'skipped' ELSE 'success' END FROM n)
+SELECT t, printf('att_${s.tag}_%08d', i), 'dlv_' || ${time10Sql("t")} || printf('_${s.tag}_%08d', i), printf('evt_${s.tag}_%08d', i),
   CASE i % 3 WHEN 0 THEN '${SEED_EVENTS[0]}' WHEN 1 THEN '${SEED_EVENTS[1]}' ELSE '${SEED_EVENTS[2]}' END,
   1 + (i / 3) % 3,
   status,
@@ -67,7 +91,6 @@ SELECT printf('att_${s.tag}_%08d', i), ${num(s.organisationId)}, '${s.webhookId}
   CASE status WHEN 'skipped' THEN NULL ELSE (i * 37) % 2000 END,
   CASE status WHEN 'success' THEN NULL WHEN 'skipped' THEN 'paused' ELSE 'http_5xx' END,
   CASE status WHEN 'success' THEN NULL ELSE '${ERROR_HEAD.replace(/'/g, "''")}' || substr(replace(hex(zeroblob(${pad})), '0', 'x'), 1, ${pad}) END,
-  CASE WHEN i % 25 = 24 THEN 1 ELSE 0 END,
-  ${num(s.start)} + (i / 2) * ${num(s.stepMs ?? 1000)}
+  CASE WHEN i % 25 = 24 THEN 1 ELSE 0 END
 FROM r`;
 }
