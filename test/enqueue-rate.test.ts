@@ -1,10 +1,16 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PACE_PER_SECOND, RETRY_PAUSES_MS } from "../src/delivery/enqueue";
 import { replaySkipped } from "../src/delivery/replay";
-import { STALE_AFTER_MS, SWEEP_PAGE, sweepOverdue } from "../src/delivery/sweep";
+import type { DeliveryLog } from "../src/durable/delivery-log/object";
+import { staleAfter, sweepPartition } from "../src/durable/delivery-log/sweep";
+import { newId } from "../src/lib/ids";
+import { dayOf } from "../src/storage/partitions";
+import { deliveryLog } from "../src/storage/stubs";
 import { activate, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
-import { count, deliveriesOf } from "./helpers/db";
+import { deliveriesOf, partitionsOf } from "./helpers/db";
+import { logOf } from "./helpers/partition-log";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
 type Queue = typeof env.DELIVERY_QUEUE;
@@ -42,7 +48,7 @@ async function skippedBacklog(n: number) {
   for (let i = 0; i < n; i += 50) {
     await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => ingest({ event: "verification.completed", organisation_id: org.id, data: { ...sampleCompleted, verification_id: `ver_${i + j}` } })));
   }
-  expect(await count("deliveries", "webhook_id = ? AND status = 'skipped'", wh.id)).toBe(n);
+  expect((await deliveriesOf(wh.id)).filter((d) => d.status === "skipped")).toHaveLength(n);
   await expectStatus(200, "POST", `/v1/webhooks/${wh.id}/resume`, { token: org.api_key, body: {} });
   return { org, wh, b };
 }
@@ -75,26 +81,44 @@ describe("a replay larger than one sendBatch, with a queue that throws", () => {
     expect(await replaySkipped(q.env, org.id, wh.id)).toBe(250);
     // The first and third chunks went; the second is still pending, out of the queue.
     await waitFor(async () => ((await received(b)).length >= 150 ? true : undefined), 30_000);
-    await waitFor(async () => (await count("deliveries", "webhook_id = ? AND status = 'success'", wh.id)) === 150 || undefined);
-    expect(await count("deliveries", "webhook_id = ? AND status = 'pending'", wh.id)).toBe(100);
-    expect(await sweepOverdue(env, Date.now() + STALE_AFTER_MS + 1_000)).toBe(100);
+    await waitFor(async () => (await deliveriesOf(wh.id)).filter((d) => d.status === "success").length === 150 || undefined);
+    expect((await deliveriesOf(wh.id)).filter((d) => d.status === "pending")).toHaveLength(100);
+    // The partition's sweep (its alarm's work), run as if STALE had passed.
+    const [scope] = await partitionsOf(wh.id);
+    const swept = await runInDurableObject(deliveryLog(env, org.id, wh.id, scope!.day), (log: DeliveryLog) => log.sweep(Date.now() + staleAfter(env) + 1_000));
+    expect(swept!.requeued).toHaveLength(100);
     await expectEachReceivedOnce(b, wh.id, 250);
   });
 });
 
-describe("the sweeper drains a backlog", () => {
+describe("the sweep drains a backlog", () => {
   it("enqueues more than one page of overdue deliveries in one run, each once", { timeout: 60_000 }, async () => {
     const org = await createOrganisation();
     const wh = await createWebhook(org.api_key, { url: receiverUrl("http", bucket("drain")) });
-    const n = Math.round(SWEEP_PAGE * 2.5);
-    const overdue = Date.now() - STALE_AFTER_MS - 60_000;
-    // Deliveries that fell out of the queue (their events' rows are not needed to enqueue them).
-    await env.DB.prepare(
-      `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?4)
-       INSERT INTO deliveries (id, organisation_id, webhook_id, revision_id, event_id, event, status, attempts, next_attempt_at, test, created_at, updated_at)
-       SELECT 'dlv_drain_' || i, ?1, ?2, w.revision_id, 'evt_drain_' || i, 'verification.completed', 'pending', 0, ?3, 0, ?3, ?3
-         FROM k, webhooks w WHERE w.id = ?2`,
-    ).bind(org.id, wh.id, overdue, n).run();
+    const now = Date.now();
+    const scope = { organisationId: org.id, webhookId: wh.id, day: dayOf(now) };
+    const log = deliveryLog(env, org.id, wh.id, scope.day);
+    // Deliveries that fell out of the queue (their events are not needed to enqueue them), made
+    // by the partition's own accept: never attempted (due at creation, found above the sweep's
+    // mark), in a day's earliest hour (overdue), more than one page of the due index's
+    // (1,000) too: as retries whose due time passed long ago.
+    const revisionId = (await env.DB.prepare("SELECT revision_id FROM webhooks WHERE id = ?").bind(wh.id).first<string>("revision_id"))!;
+    const created = Math.max(scope.day * 86_400_000, now - staleAfter(env) - 60_000) - 120_000;
+    const fresh = 1_200;
+    const retried = 2_500;
+    const newOnes = Array.from({ length: fresh + retried }, (_, i) => {
+      const at = Math.max(scope.day * 86_400_000, created - i);
+      return { id: newId("dlv", at), event_id: `evt_drain_${i}`, event: "verification.completed", revision_id: revisionId, status: "pending" as const, created_at: at };
+    });
+    for (let i = 0; i < newOnes.length; i += 500) expect(await log.accept(scope, newOnes.slice(i, i + 500))).toHaveLength(Math.min(500, newOnes.length - i));
+    const overdueRetry = created + 1;
+    await runInDurableObject(log, (_o, state) => {
+      const ids = newOnes.slice(fresh).map((d) => d.id);
+      for (let i = 0; i < ids.length; i += 90) {
+        const part = ids.slice(i, i + 90);
+        state.storage.sql.exec(`UPDATE deliveries SET attempts = 1, next_attempt_at = MAX(?1, created_at + 1) WHERE id IN (${part.map((_, j) => `?${j + 2}`).join(",")})`, overdueRetry, ...part);
+      }
+    });
     // The queue is a recording double here: these deliveries are counted, not sent.
     const enqueued: string[] = [];
     const sends: { at: number; size: number }[] = [];
@@ -104,16 +128,20 @@ describe("the sweeper drains a backlog", () => {
       enqueued.push(...ids);
     };
     const recording = { ...env, DELIVERY_QUEUE: { sendBatch } as unknown as Queue };
+    const sweep = () => runInDurableObject(log, (_o, state) => sweepPartition(logOf(state.storage), recording, scope, Date.now()));
     const started = Date.now();
-    expect(await sweepOverdue(recording, Date.now())).toBe(n);
-    console.log(JSON.stringify({ swept: n, ms: Date.now() - started }));
-    expect(enqueued).toHaveLength(n);
-    expect(new Set(enqueued).size).toBe(n);
+    const report = await sweep();
+    console.log(JSON.stringify({ swept: report.requeued.length, ms: Date.now() - started }));
+    expect(report.requeued).toHaveLength(fresh + retried);
+    expect(enqueued).toHaveLength(fresh + retried);
+    expect(new Set(enqueued)).toEqual(new Set(newOnes.map((d) => d.id)));
     // Paced: no second of the run carries more than the pace (one chunk of slack), far under the queue's 5,000/s.
     const busiest = Math.max(...sends.map((s) => sends.filter((t) => t.at >= s.at && t.at < s.at + 1_000).reduce((sum, t) => sum + t.size, 0)));
     expect(busiest).toBeLessThanOrEqual(PACE_PER_SECOND + 100);
     // Nothing is left overdue, so the next run has nothing to send twice.
-    expect(await sweepOverdue(recording, Date.now())).toBe(0);
-    await env.DB.prepare("UPDATE deliveries SET status = 'failed' WHERE webhook_id = ?").bind(wh.id).run();
+    expect((await sweep()).requeued).toEqual([]);
+    expect(enqueued).toHaveLength(fresh + retried);
+    // Ended, so that the partition's own alarm leaves them alone.
+    await runInDurableObject(log, (_o, state) => void state.storage.sql.exec("UPDATE deliveries SET status = 'failed'"));
   });
 });

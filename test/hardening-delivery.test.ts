@@ -3,10 +3,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { activate, createOrganisation, createWebhook, ingest, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
-import { attemptsOf, count, deliveriesOf } from "./helpers/db";
+import { attemptsOf, deliveriesOf, eventsOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
-/** The environment with a D1 whose writes fail (reads work): an outage mid-flight. */
+/** The environment with a D1 whose batches fail (ingest reads its subscribers in one): an outage mid-flight. */
 const failingWrites = {
   ...env,
   DB: new Proxy(env.DB, {
@@ -33,11 +33,12 @@ describe("ingest when storage fails", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toBe("1");
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
-    expect(await count("events", "organisation_id = ?", org.id)).toBe(0);
+    expect(await eventsOf(org.id)).toEqual([]);
 
     // The caller retries the same request once storage is back: it is accepted once.
     const again = await ingest({ event: "verification.completed", organisation_id: org.id, data: sampleCompleted, event_id: "evt_outage_1" });
     expect(again.status).toBe(202);
+    expect((await eventsOf(org.id)).map((e) => e.id)).toEqual(["evt_outage_1"]);
   });
 });
 

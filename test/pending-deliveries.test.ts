@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { activate, call, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
-import { attemptsOf, count, deliveriesOf } from "./helpers/db";
+import { attemptsOf, deliveriesOf, partitionLeftovers, partitionsOf } from "./helpers/db";
 import { bucket, received, receiverUrl, verifyAtReceiver } from "./helpers/receivers";
 
 /** A webhook whose first attempt fails (503) and whose retry, 2 s later, succeeds. */
@@ -33,11 +33,17 @@ describe("pending deliveries", () => {
 
   it("are dropped when the webhook is deleted", async () => {
     const { org, b, wh } = await retryingWebhook();
+    const days = (await partitionsOf(wh.id)).map((p) => p.day);
+    expect(days).toHaveLength(1);
     expect((await call("DELETE", `/v1/webhooks/${wh.id}`, { token: org.api_key })).status).toBe(204);
     await new Promise((r) => setTimeout(r, 3500));
     expect(await received(b)).toHaveLength(1);
-    expect(await count("deliveries", "webhook_id = ?", wh.id)).toBe(0);
-    expect(await count("attempts", "webhook_id = ?", wh.id)).toBe(0);
+    // The head forgot its partitions, and each was dropped, the pending delivery with it.
+    await waitFor(async () => ((await partitionsOf(wh.id, org.id)).length === 0 ? true : undefined));
+    for (const day of days) await waitFor(async () => {
+      const left = await partitionLeftovers(org.id, wh.id, day);
+      return Object.keys(left.rows).length === 0 && left.kv.length === 0 ? true : undefined;
+    });
   });
 
   it("have their remaining attempts skipped when the webhook is paused", async () => {

@@ -2,9 +2,10 @@
  * Property-based tests (fast-check) over what callers send: ingest bodies, webhook URLs and
  * custom header lists, from plausible to hostile (test/helpers/arbitraries.ts). Whatever comes
  * in: never a 5xx; a refusal is our error body (its code matching its status, a 400 naming each
- * field in `details`) and writes nothing to D1; and what is accepted obeys the rules, checked
- * here by an oracle written apart from src/security. The seed is fixed, so a run is repeatable;
- * on failure fast-check prints the seed, the path and the shrunk counterexample to replay it.
+ * field in `details`) and writes nothing, to D1 or to the storage objects; and what is accepted
+ * obeys the rules, checked here by an oracle written apart from src/security. The seed is fixed,
+ * so a run is repeatable; on failure fast-check prints the seed, the path and the shrunk
+ * counterexample to replay it.
  */
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
@@ -17,6 +18,8 @@ import { dbSnapshot } from "./helpers/db-snapshot";
 
 const SEED = 20260128;
 const run = (numRuns: number) => ({ seed: SEED, numRuns });
+/** Each run compares snapshots of D1 and of every storage object (two per run): about 25 ms each. */
+const SLOW = { timeout: 90_000 };
 
 interface Answer {
   status: number;
@@ -55,7 +58,7 @@ async function expectWellBehaved(res: Answer, before: Record<string, string>, fi
       expect(d.path === "(body)" || fieldOk(d.path), `${d.path} in ${res.text}`).toBe(true);
     }
   }
-  expect(await dbSnapshot(), `refused with ${res.status} but D1 changed`).toEqual(before);
+  expect(await dbSnapshot(), `refused with ${res.status} but storage changed`).toEqual(before);
   return false;
 }
 
@@ -136,7 +139,7 @@ const WEBHOOK = { type: "event_notification", name: "Property", events: ["units.
 const INGEST_FIELDS = ["event", "organisation_id", "data", "event_id", "timestamp"];
 
 describe("ingest (POST /v1/events)", () => {
-  it("answers any body with a 202 for a valid event or a 4xx that names the field and writes nothing", async () => {
+  it("answers any body with a 202 for a valid event or a 4xx that names the field and writes nothing", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(ingestBody(1), async (body) => {
         const sent: Record<string, unknown> = { ...body, ...("organisation_id" in body && body.organisation_id === 1 ? { organisation_id: org.id } : {}) };
@@ -155,7 +158,7 @@ describe("ingest (POST /v1/events)", () => {
     expect(accepted.ingest).toBeGreaterThanOrEqual(MIN_ACCEPTED);
   });
 
-  it("answers any request text, however broken or deep, without a 5xx", async () => {
+  it("answers any request text, however broken or deep, without a 5xx", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(rawBody(1), async (text) => {
         const before = await dbSnapshot();
@@ -170,7 +173,7 @@ describe("ingest (POST /v1/events)", () => {
 });
 
 describe("webhook URLs", () => {
-  it("creates a webhook only for a URL the rules allow, and otherwise names url and writes nothing", async () => {
+  it("creates a webhook only for a URL the rules allow, and otherwise names url and writes nothing", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(anyUrl, async (url) => {
         const before = await dbSnapshot();
@@ -186,7 +189,7 @@ describe("webhook URLs", () => {
     expect(accepted.urlCreate).toBeGreaterThanOrEqual(MIN_ACCEPTED);
   });
 
-  it("refuses a private, loopback, link-local or metadata address in any spelling, on create and on edit", async () => {
+  it("refuses a private, loopback, link-local or metadata address in any spelling, on create and on edit", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(privateHostUrl, privateV6Url), async (url) => {
         const before = await dbSnapshot();
@@ -201,7 +204,7 @@ describe("webhook URLs", () => {
     );
   });
 
-  it("edits a URL only to one the rules allow", async () => {
+  it("edits a URL only to one the rules allow", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(anyUrl, async (url) => {
         const before = await dbSnapshot();
@@ -229,7 +232,7 @@ describe("custom headers", () => {
     for (const [i, h] of shown.entries()) if (!h.masked) expect(h.value).toBe((sent as { value: string }[])[i]!.value);
   };
 
-  it("creates a webhook only with headers the rules allow, and otherwise names the header and writes nothing", async () => {
+  it("creates a webhook only with headers the rules allow, and otherwise names the header and writes nothing", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(headerList, async (headers) => {
         const before = await dbSnapshot();
@@ -244,7 +247,7 @@ describe("custom headers", () => {
     expect(accepted.headersCreate).toBeGreaterThanOrEqual(MIN_ACCEPTED);
   });
 
-  it("edits the headers only to ones the rules allow (masked values included)", async () => {
+  it("edits the headers only to ones the rules allow (masked values included)", SLOW, async () => {
     await fc.assert(
       fc.asyncProperty(headerList, async (headers) => {
         const before = await dbSnapshot();

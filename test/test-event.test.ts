@@ -5,6 +5,7 @@ import { testResult } from "../src/routes/test-event";
 import { EVENT_SAMPLES } from "../src/samples";
 import { EVENT_DATA_SCHEMAS, EventIn } from "../src/schemas/event";
 import { activate, call, createOrganisation, createWebhook, expectStatus } from "./helpers/api";
+import { deliveryState } from "./helpers/db";
 import { bucket, received, receiverUrl, verifyAtReceiver } from "./helpers/receivers";
 
 let org: Awaited<ReturnType<typeof createOrganisation>>;
@@ -61,8 +62,8 @@ describe("POST /v1/webhooks/{id}/test", () => {
     expect(await received(b)).toHaveLength(1);
     expect(await streak(wh.id)).toBe(0);
     expect((await logs(wh.id)).data).toEqual([expect.objectContaining({ status: "failed", response_code: 500, error_code: "http_5xx", test: true })]);
-    const delivery = await env.DB.prepare("SELECT status, test, next_attempt_at FROM deliveries WHERE id = ?").bind(res.body.delivery_id).first();
-    expect(delivery).toEqual({ status: "failed", test: 1, next_attempt_at: null });
+    const delivery = await deliveryState(wh.id, res.body.delivery_id);
+    expect(delivery).toMatchObject({ status: "failed", test: 1, call: 1, attempts: 1, next_attempt_at: null });
   });
 
   it("answers tls_error when the endpoint's certificate is not trusted", async () => {
