@@ -7,8 +7,11 @@
  * all of it (the shard and the webhook's partition for the day) and their page-sized growth is
  * spread over many events.
  *
- * The head (WebhookHealth) keeps kv, which no cursor meters: on this path it writes its owner
- * and the day once, and the armed refresh once per SUMMARY_REFRESH_MS, never per delivery.
+ * The head (WebhookHealth) keeps kv, which no cursor meters; its connection's total_changes()
+ * counts its writes instead. They follow time, not deliveries: a partition tells it of activity
+ * at most once per 2 s (src/durable/delivery-log/notify.ts), and each word costs the head about
+ * four writes (the refresh armed and its alarm, then both cleared by the refresh), so they are
+ * bounded by the phase's length and left out of the exact count.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -16,6 +19,7 @@ import { describe, expect, it } from "vitest";
 import type { Meter } from "../src/storage/contract";
 import { dayOf, shardOf } from "../src/storage/partitions";
 import { deliveryLog, eventShard } from "../src/storage/stubs";
+import { healthStub } from "../src/durable/health-client";
 import { activate, createOrganisation, createWebhook, ingest, waitFor } from "./helpers/api";
 import { deliveryState } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
@@ -85,6 +89,10 @@ describe("the price of a delivery", () => {
       await waitFor(async () => ((await log.load(scope, deliveries)).every((d) => d.status === "success") ? true : undefined), 30_000);
     };
     const meters = async () => add(await shard.meter(), await log.meter());
+    // The head has no meter (kv, which no cursor counts): SQLite's own count of the rows its
+    // connection changed (kv entries and the alarm included) stands in for it.
+    const head = healthStub(env, org.id, wh.id);
+    const headChanges = () => runInDurableObject(head, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n);
     const sizes = async () => ({
       shard: await runInDurableObject(shard, (_o, state) => state.storage.sql.databaseSize),
       log: await runInDurableObject(log, (_o, state) => state.storage.sql.databaseSize),
@@ -96,19 +104,26 @@ describe("the price of a delivery", () => {
     expect((await deliveryState(wh.id, (await shard.get(org.id, ids[0]!))!.fanout[0]!.delivery_id))?.status).toBe("success");
 
     // One at a time: each delivery alone in its record() call.
+    const shardBefore = await shard.meter();
     const before = await meters();
+    const headBefore = await headChanges();
     const single = ids.slice(1, 21);
     for (const id of single) await deliver([id]);
     const alone = less(await meters(), before);
+    const headAlone = (await headChanges()) - headBefore;
     const perDelivery = alone.rowsWritten / single.length;
-    const perShard = less(await shard.meter(), { rowsWritten: 0, rowsRead: 0 });
+    const inShard = less(await shard.meter(), shardBefore).rowsWritten / single.length;
 
     // Many at once: batches share the totals and rollup rows; and the bytes they take.
     const sizeBefore = await sizes();
     const batchedBefore = await meters();
+    const headBatchedBefore = await headChanges();
+    const batchStarted = Date.now();
     const many = ids.slice(21);
     for (let i = 0; i < many.length; i += 50) await deliver(many.slice(i, i + 50));
     const batched = less(await meters(), batchedBefore);
+    const headBatched = (await headChanges()) - headBatchedBefore;
+    const batchMs = Date.now() - batchStarted;
     const sizeAfter = await sizes();
     const bytes = (sizeAfter.shard - sizeBefore.shard + sizeAfter.log - sizeBefore.log) / many.length;
 
@@ -117,10 +132,13 @@ describe("the price of a delivery", () => {
       rowsReadPerDelivery: alone.rowsRead / single.length,
       batchedRowsWrittenPerDelivery: batched.rowsWritten / many.length,
       batchedRowsReadPerDelivery: batched.rowsRead / many.length,
+      headRowsWrittenPerDelivery: headAlone / single.length,
+      batchedHeadRowsWrittenPerDelivery: headBatched / many.length,
       bytesPerEventDeliveryAttempt: Math.round(bytes),
       bytesInShard: Math.round((sizeAfter.shard - sizeBefore.shard) / many.length),
       bytesInPartition: Math.round((sizeAfter.log - sizeBefore.log) / many.length),
-      shardRowsWrittenSinceStart: perShard.rowsWritten,
+      rowsWrittenPerDeliveryInShard: inShard,
+      rowsWrittenPerDeliveryInPartition: perDelivery - inShard,
       // Where the bytes are: each table's average row, its values' bytes as stored.
       rowPayload: {
         ...(await runInDurableObject(shard, (_o, state) => payloads(state, [`events_${dayOf(Date.now())}`]))),
@@ -128,7 +146,9 @@ describe("the price of a delivery", () => {
       },
     }));
     expect(perDelivery).toBe(ROWS_PER_DELIVERY);
+    expect(inShard).toBe(1);
     expect(batched.rowsWritten / many.length).toBeLessThanOrEqual(ROWS_PER_DELIVERY);
+    expect(headBatched).toBeLessThanOrEqual(4 * (Math.ceil(batchMs / 2_000) + 1));
     expect(bytes).toBeLessThan(MAX_BYTES_PER_DELIVERY);
   });
 });
