@@ -18,9 +18,10 @@ const SUMMARY_COLUMNS: Record<string, string[]> = {
   webhook_stats: ["total", "successful", "failed", "last_success_at", "last_failure_at", "last_triggered_at"],
   webhooks: ["failure_streak"],
 };
-const HEAD_TIMERS: string[] = [KEYS.refreshAt, KEYS.retentionRetryAt];
+export const HEAD_TIMERS: string[] = [KEYS.refreshAt, KEYS.retentionRetryAt];
 
-const withoutSummary = (table: string, rows: Record<string, unknown>[]) =>
+/** A D1 table's rows without the summary columns (also for test/helpers/tenant-data.ts's per-organisation snapshot). */
+export const withoutSummary = (table: string, rows: Record<string, unknown>[]) =>
   SUMMARY_COLUMNS[table] ? rows.map((r) => Object.fromEntries(Object.entries(r).filter(([c]) => !SUMMARY_COLUMNS[table]!.includes(c)))) : rows;
 
 const digest = async (rows: unknown) => {
