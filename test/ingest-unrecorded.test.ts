@@ -39,10 +39,11 @@ function failingNamespace<T extends Rpc.DurableObjectBranded | undefined>(ns: Du
         const stub = target.get(id);
         return new Proxy(stub, {
           get(s, p) {
-            const real = Reflect.get(s, p) as Function;
-            if (p !== method) return typeof real === "function" ? real.bind(s) : real;
+            // RPC stubs answer every property with a remote method: call it, never `.apply` it.
+            const real = Reflect.get(s, p) as (...args: unknown[]) => unknown;
+            if (p !== method) return typeof real === "function" ? (...args: unknown[]) => real(...args) : real;
             return async (...args: unknown[]) => {
-              if (when === "after") await real.apply(s, args);
+              if (when === "after") await real(...args);
               throw new Error(error);
             };
           },
