@@ -21,6 +21,7 @@ import type { EventToStore, StoredEvent } from "../storage/contract";
 import { dayOfDelivery } from "../storage/partitions";
 import { deliveryLog, eventShard } from "../storage/stubs";
 import { enqueueDeliveries } from "./enqueue";
+import { bodyToCarry } from "./messages";
 
 export interface EventInput {
   organisation_id: number;
@@ -124,7 +125,7 @@ async function createDeliveries(env: Env, organisationId: number, e: StoredEvent
       const delivery = { id: f.delivery_id, event_id: e.id, event: e.event, revision_id: f.revision_id, status: f.status, created_at: e.created_at };
       const scope = { organisationId, webhookId: f.webhook_id, day };
       const fresh = await retryTransient(() => deliveryLog(env, organisationId, f.webhook_id, day).accept(scope, [delivery]));
-      return fresh.map((id) => ({ delivery_id: id, attempt: 1, organisation_id: organisationId, webhook_id: f.webhook_id, event_id: e.id }));
+      return fresh.map((id) => ({ delivery_id: id, attempt: 1, organisation_id: organisationId, webhook_id: f.webhook_id, event_id: e.id, ...bodyToCarry(e.body) }));
     }),
   );
   return created.flat();

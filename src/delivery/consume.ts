@@ -94,7 +94,8 @@ const locatable = (m: DeliveryMessage) => typeof m.organisation_id === "number" 
 /** The partitions and shards one load reads from (load.ts): one call each. */
 function objectsRead(batch: readonly Message<DeliveryMessage>[]): number {
   const located = batch.map((m) => m.body).filter(locatable);
-  return new Set(located.map((m) => `${m.webhook_id}:${dayOfDelivery(m.delivery_id)}`)).size + new Set(located.map((m) => `${m.organisation_id}:${shardOf(m.event_id)}`)).size;
+  const fromShards = located.filter((m) => m.body === undefined);
+  return new Set(located.map((m) => `${m.webhook_id}:${dayOfDelivery(m.delivery_id)}`)).size + new Set(fromShards.map((m) => `${m.organisation_id}:${shardOf(m.event_id)}`)).size;
 }
 
 /** A redelivered message whose attempt was already recorded as the last: redo its after-effects. */

@@ -1,7 +1,7 @@
 /**
  * Everything a batch's attempts need, read in parallel: the deliveries from their webhooks'
- * partitions (one call per webhook and day), the bodies from the events' shards (one call per
- * shard), and the control plane from D1 in one read (each revision's URL, headers and secrets,
+ * partitions (one call per webhook and day), the bodies from the messages (or, for a message
+ * that carries none, from the event's shard: one call per shard), and the control plane from D1 in one read (each revision's URL, headers and secrets,
  * each webhook's status and lane). Nothing here writes.
  */
 import type { Env } from "../env";
@@ -42,7 +42,7 @@ export interface DeliveryRow {
 }
 
 /** Where a message's delivery lives. */
-export type DeliveryRef = Pick<DeliveryMessage, "delivery_id" | "organisation_id" | "webhook_id" | "event_id">;
+export type DeliveryRef = Pick<DeliveryMessage, "delivery_id" | "organisation_id" | "webhook_id" | "event_id" | "body">;
 
 type Revision = Pick<DeliveryRow, "url" | "method" | "retry_schedule" | "headers_enc" | "secret_enc" | "previous_secret_enc" | "previous_secret_expires_at"> & { id: string };
 type Hook = { id: string; organisation_id: number; status: DeliveryRow["webhook_status"]; slow_since: number | null; failure_streak: number };
@@ -100,10 +100,11 @@ async function readStates(env: Env, refs: DeliveryRef[]): Promise<DeliveryState[
   return found.flat();
 }
 
-/** One call per shard; keyed organisation:event id. */
+/** The bodies the messages carry; the others from their shards, one call per shard. Keyed organisation:event id. */
 async function readBodies(env: Env, refs: DeliveryRef[]): Promise<Map<string, string>> {
-  const groups = groupBy(refs, (r) => `${r.organisation_id}:${shardOf(r.event_id)}`);
   const out = new Map<string, string>();
+  for (const r of refs) if (r.body !== undefined) out.set(`${r.organisation_id}:${r.event_id}`, r.body);
+  const groups = groupBy(refs.filter((r) => !out.has(`${r.organisation_id}:${r.event_id}`)), (r) => `${r.organisation_id}:${shardOf(r.event_id)}`);
   await Promise.all(
     [...groups.values()].map(async (group) => {
       const org = group[0]!.organisation_id;

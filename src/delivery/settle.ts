@@ -14,6 +14,7 @@ import { enqueueDeliveries, type Enqueued } from "./enqueue";
 import { dayOfDelivery } from "../storage/partitions";
 import { fault } from "./faults";
 import type { DeliveryRow } from "./load";
+import { bodyToCarry } from "./messages";
 import { FAST_ANSWER_MS, MIN_SLOW_MS, writeLaneChanges, type Lane, type LaneChange } from "./lanes";
 import { ack, type Planned } from "./plan";
 import { recordAttempts, type AttemptResult } from "./record";
@@ -141,6 +142,7 @@ const messageOf = (row: DeliveryRow, attempt: number): Enqueued => ({
   organisation_id: row.organisation_id,
   webhook_id: row.webhook_id,
   event_id: row.event_id,
+  ...bodyToCarry(row.body),
 });
 
 /** Per webhook: into the slow lane on a timeout or no answer in time; out of it on a fast answer. */

@@ -29,8 +29,14 @@ export function timeOfId(id: string): number {
 /** The partition (day) a delivery lives in: the day it was created, which its id carries. */
 export const dayOfDelivery = (deliveryId: string) => dayOf(timeOfId(deliveryId));
 
-/** Shards per organisation: each an object of ~1,000 requests/s, so about 16,000 events/s each. */
-export const EVENT_SHARDS = 16;
+/**
+ * Shards per organisation. Each is an object of about 1,000 requests/s and 10 GB, and holds its
+ * share of the retention's events: 64 of them take about 64,000 events/s, and at about 700 bytes
+ * an event hold 30 days of about 350 events/s sustained (docs/storage.md, "Capacity"). Fixed:
+ * another count would send an event id to another shard, where a retry of it would not be found.
+ * The consumer rarely reads them (a message carries its body), so more shards cost ingest nothing.
+ */
+export const EVENT_SHARDS = 64;
 
 /** FNV-1a of the event id: the same id always reaches the same shard, so duplicates meet there. */
 export function shardOf(eventId: string): number {
