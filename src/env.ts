@@ -14,7 +14,7 @@ export interface Env {
   EMAIL_FROM: string;
   LOG_RETENTION_DAYS: string;
   EXPORT_RETENTION_DAYS: string;
-  /** Optional: how long a pending delivery waits before the sweeper re-enqueues it, and how often the local clock ticks. */
+  /** Optional: how long a pending delivery waits before its partition's sweep re-enqueues it, and how often the local clock ticks. */
   SWEEP_STALE_MS?: string;
   SWEEP_TICK_MS?: string;
   /** Optional: the main lane's patience and a consumer invocation's send window (src/delivery/lanes.ts). */

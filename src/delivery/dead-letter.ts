@@ -15,7 +15,7 @@ const GAVE_UP = "The delivery could not be processed; it was given up after repe
  * - a delivery whose last attempt was recorded as failed gets its after-effects again (its
  *   `webhook.delivery.failed` announcement may be what kept failing); they are idempotent.
  * If this handler fails too, its batch comes back later (max_retries of the dead-letter queue),
- * and the sweeper still finds any delivery left pending.
+ * and its partition's sweep still finds any delivery left pending.
  */
 export async function consumeDeadLetters(batch: readonly Message<QueueMessage>[], env: Env): Promise<void> {
   try {

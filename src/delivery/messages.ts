@@ -1,7 +1,7 @@
 /**
  * Queue messages carry ids only (a message is limited to 128 KB; the payload lives in the
  * event's shard). `attempt` is the attempt this message asks for: a message whose attempt was
- * already made is stale (a duplicate from the queue or the sweeper) and only re-runs the
+ * already made is stale (a duplicate from the queue or a partition's sweep) and only re-runs the
  * idempotent side effects. The organisation, webhook and event ids name the objects that hold
  * the delivery (its webhook's partition for the day in its id) and the body (the event's shard).
  */
