@@ -3,31 +3,39 @@
  * 1 million attempts on one webhook, in wrangler dev on this machine. What matters is how each
  * figure grows from the smallest log to the largest: a page and the stats should not grow at all.
  *
- * The attempts are generated inside SQLite (test/helpers/seed-sql.ts) with `wrangler d1 execute`
- * while the dev server is stopped, so the statistics trigger runs for each of them as in
- * production. Results: bench/results/logs.json and a markdown table on stdout.
+ * Each size is its own webhook whose attempts (the pattern of test/helpers/seed-sql.ts) are
+ * spread evenly over the same 20 days, as traffic within the retention would be: about 20
+ * DeliveryLog partitions each, so the sizes differ in rows per partition, not in partitions. (A
+ * page and the stats cost one partition call per live day, at most the retention's days, whatever
+ * the rows.) They are written from inside the partitions by a seeding Worker of the service's
+ * script name while the service is stopped (bench/lib/seed-logs.ts), then the service is started
+ * on the same state. Results: bench/results/logs.json and a markdown table on stdout.
  *
- * Memory is that of workerd, which locally also runs D1 (SQLite) and R2: reading a million rows
- * raises it by itself, export or not. The export job holds one 5 MiB part and one page of rows;
- * the figure to compare with the file size is the growth in the second run.
- * BENCH_LOG_SIZES=10000,100000 picks other sizes; BENCH_LOG_SAMPLES the requests per figure.
+ * Memory is that of workerd, which locally also runs the Durable Objects (SQLite), D1 and R2:
+ * reading a million rows raises it by itself, export or not. The export job holds one 5 MiB part
+ * and one page of rows; the figure to compare with the file size is the growth in the second run.
+ * BENCH_LOG_SIZES=10000,100000 picks other sizes (BENCH_QUICK=1: 2,000 and 20,000);
+ * BENCH_LOG_SAMPLES the requests per figure.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seedSql } from "../test/helpers/seed-sql.ts";
-import { executeSql, memoryOf, startPersistedDev, wrangler, type Dev } from "./lib/persisted-dev.ts";
+import { seededAttempt, type SeedSpec } from "../test/helpers/seed-sql.ts";
+import { memoryOf, startPersistedDev, wrangler, type Dev } from "./lib/persisted-dev.ts";
 import { ROOT } from "./lib/processes.ts";
+import { seedLogs } from "./lib/seed-logs.ts";
 import { percentile, round } from "./lib/stats.ts";
 
-const SIZES = (process.env.BENCH_LOG_SIZES ?? "10000,100000,1000000").split(",").map(Number);
-const SAMPLES = Number(process.env.BENCH_LOG_SAMPLES ?? 40);
+const QUICK = process.env.BENCH_QUICK === "1";
+const SIZES = (process.env.BENCH_LOG_SIZES ?? (QUICK ? "2000,20000" : "10000,100000,1000000")).split(",").map(Number);
+const SAMPLES = Number(process.env.BENCH_LOG_SAMPLES ?? (QUICK ? 10 : 40));
 const PORT = Number(process.env.BENCH_LOG_PORT ?? 8821);
-const SEED_CHUNK = 100_000;
-// The largest log spans 20 days (inside the 30-day retention), two attempts per step.
+// Every log spans the same 20 days (inside the 30-day retention), two attempts per step.
 const SPAN_MS = 20 * 86_400_000;
-const STEP_MS = Math.floor(SPAN_MS / (Math.max(...SIZES) / 2));
 const START = Date.now() - SPAN_MS - 3_600_000;
+const specOf = (organisationId: number, webhookId: string, size: number): SeedSpec => ({
+  organisationId, webhookId, tag: "b", count: size, start: START, stepMs: Math.floor(SPAN_MS / (size / 2)),
+});
 
 const ADMIN = { Authorization: "Bearer dev-admin-token", "Content-Type": "application/json" };
 
@@ -51,11 +59,27 @@ async function timed(n: number, call: () => Promise<unknown>) {
 }
 
 /** The cursor the API would give after the row `i` of the seeded pattern (its format is ours). */
-const cursorAt = (i: number) =>
-  Buffer.from(`${START + Math.floor(i / 2) * STEP_MS}.att_b_${String(i).padStart(8, "0")}`).toString("base64url");
+const cursorAt = (spec: SeedSpec, i: number) => {
+  const a = seededAttempt(i, spec);
+  return Buffer.from(`${a.created_at}.${a.id}`).toString("base64url");
+};
 
-async function measure(dev: Dev, auth: Record<string, string>, webhookId: string, size: number) {
-  const iso = (i: number) => new Date(START + Math.floor(i / 2) * STEP_MS).toISOString();
+/** What the stats must say of the pattern: test sends and skips left out, anything but a success a failure. */
+function expectedStats(spec: SeedSpec) {
+  let total = 0;
+  let successful = 0;
+  for (let i = 0; i < spec.count; i++) {
+    const a = seededAttempt(i, spec);
+    if (a.test !== 0 || a.status === "skipped") continue;
+    total++;
+    if (a.status === "success") successful++;
+  }
+  return { total_deliveries: total, successful_deliveries: successful, failed_deliveries: total - successful };
+}
+
+async function measure(dev: Dev, auth: Record<string, string>, spec: SeedSpec) {
+  const { webhookId, count: size } = spec;
+  const iso = (i: number) => new Date(seededAttempt(i, spec).created_at).toISOString();
   const range = `from=${iso(Math.floor(size / 4))}&to=${iso(Math.floor((size * 3) / 4))}`;
   const pages: Record<string, string> = {
     "newest page": "",
@@ -64,8 +88,8 @@ async function measure(dev: Dev, auth: Record<string, string>, webhookId: string
     "status+event": "status=failed&event=units.low_balance",
     "date range (middle half)": range,
     "status=retrying+range": `status=retrying&${range}`,
-    "cursor in the middle": `cursor=${cursorAt(Math.floor(size / 2))}`,
-    "range + cursor in the middle": `${range}&cursor=${cursorAt(Math.floor(size / 2))}`,
+    "cursor in the middle": `cursor=${cursorAt(spec, Math.floor(size / 2))}`,
+    "range + cursor in the middle": `${range}&cursor=${cursorAt(spec, Math.floor(size / 2))}`,
     "limit=500": "limit=500",
   };
   const logs: Record<string, { p50: number; p95: number }> = {};
@@ -77,10 +101,14 @@ async function measure(dev: Dev, auth: Record<string, string>, webhookId: string
     console.log(`  logs ${name}: ${JSON.stringify(logs[name])}`);
   }
   const statsUrl = `${dev.url}/v1/webhooks/${webhookId}/stats`;
+  // The service reads what the seeder wrote: every partition registered with the head, every row counted.
+  const said = await json(statsUrl, { headers: auth });
+  const expected = expectedStats(spec);
+  for (const [k, v] of Object.entries(expected)) if (said[k] !== v) throw new Error(`stats say ${k} ${said[k]}, the seeded log has ${v}`);
   const stats = await timed(SAMPLES * 2, () => json(statsUrl, { headers: auth }));
-  console.log(`  stats: ${JSON.stringify(stats)} ${JSON.stringify(await json(statsUrl, { headers: auth }))}`);
-  // Twice: the first run also fills the local D1's caches (its SQLite runs inside workerd), the
-  // second shows what an export adds once they are warm.
+  console.log(`  stats: ${JSON.stringify(stats)} ${JSON.stringify(said)}`);
+  // Twice: the first run also fills the partitions' SQLite caches (inside workerd), the second
+  // shows what an export adds once they are warm.
   const first = await exportAll(dev, auth, webhookId, size);
   return { logs, stats, export: first, exportAgain: await exportAll(dev, auth, webhookId, size) };
 }
@@ -144,31 +172,31 @@ async function exportAll(dev: Dev, auth: Record<string, string>, webhookId: stri
 
 async function main() {
   const state = mkdtempSync(join(tmpdir(), "nafsi-logs-bench-"));
-  const results: Record<string, any> = { at: new Date().toISOString(), samples: SAMPLES, sizes: {} };
+  const results: Record<string, any> = { at: new Date().toISOString(), samples: SAMPLES, spanDays: SPAN_MS / 86_400_000, sizes: {} };
   try {
     await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
     let dev = await startPersistedDev(state, PORT);
     const org = await json(`${dev.url}/v1/organisations`, { method: "POST", headers: ADMIN, body: JSON.stringify({ name: "Logs bench", notification_email: "bench@example.com" }) });
     const auth = { Authorization: `Bearer ${org.api_key}`, "Content-Type": "application/json" };
-    const wh = await json(`${dev.url}/v1/webhooks`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ type: "event_notification", name: "Logs bench", url: "https://api.myapp.com/webhooks/nafsi", events: ["verification.completed"] }),
-    });
+    const specs: SeedSpec[] = [];
+    for (const size of SIZES) {
+      const wh = await json(`${dev.url}/v1/webhooks`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ type: "event_notification", name: `Logs bench ${size}`, url: "https://api.myapp.com/webhooks/nafsi", events: ["verification.completed"] }),
+      });
+      specs.push(specOf(org.id, wh.id, size));
+    }
     await dev.stop();
 
-    let seeded = 0;
-    for (const size of SIZES) {
-      const t = performance.now();
-      for (; seeded < size; seeded += Math.min(SEED_CHUNK, size - seeded)) {
-        const count = Math.min(SEED_CHUNK, size - seeded);
-        await executeSql(state, seedSql({ organisationId: org.id, webhookId: wh.id, tag: "b", first: seeded, count, start: START, stepMs: STEP_MS }));
-      }
-      const seedSeconds = round((performance.now() - t) / 1000, 1);
-      console.log(`${size} attempts (seeded in ${seedSeconds} s)`);
+    for (const spec of specs) {
+      const size = spec.count;
+      const seeded = await seedLogs(state, PORT + 1, spec);
+      const seedSeconds = round(seeded.seconds, 1);
+      console.log(`${size} attempts in ${seeded.partitions} partitions (seeded in ${seedSeconds} s)`);
       dev = await startPersistedDev(state, PORT);
       try {
-        results.sizes[size] = { seedSeconds, ...(await measure(dev, auth, wh.id, size)) };
+        results.sizes[size] = { seedSeconds, partitions: seeded.partitions, ...(await measure(dev, auth, spec)) };
       } finally {
         await dev.stop();
       }
@@ -197,6 +225,7 @@ function table(sizes: Record<string, any>): string {
   rows.push(`| export, s (MiB of CSV) | ${keys.map((k) => `${sizes[k].export.seconds} (${sizes[k].export.megabytes})`).join(" | ")} | |`);
   rows.push(`| export, workerd RSS peak over before, MiB: 1st / 2nd run | ${keys.map((k) => `${sizes[k].export.workerdPeakOverBeforeMiB} / ${sizes[k].exportAgain.workerdPeakOverBeforeMiB} (peak ${sizes[k].exportAgain.workerdRssPeakMiB})`).join(" | ")} | |`);
   rows.push(`| logs page while exporting, p50 / p95 ms | ${keys.map((k) => `${sizes[k].export.logsPageDuringExport.p50} / ${sizes[k].export.logsPageDuringExport.p95}`).join(" | ")} | |`);
+  rows.push(`| partitions (days) | ${keys.map((k) => sizes[k].partitions).join(" | ")} | |`);
   rows.push(`| seeding, s | ${keys.map((k) => sizes[k].seedSeconds).join(" | ")} | |`);
   return [head, ...rows].join("\n");
 }

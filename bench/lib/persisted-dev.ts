@@ -1,10 +1,11 @@
 /**
- * The worker in local dev on a state directory that outlives it, for benchmarks that fill D1
- * between runs (the log benchmark seeds a million attempts with `wrangler d1 execute`, which must
- * not share the database with a running dev server), and the memory of workerd from /proc.
+ * The worker in local dev on a state directory that outlives it, for the log benchmark, which
+ * fills the Durable Objects' storage between runs with a seeding Worker of the same script name
+ * (bench/lib/seed-logs.ts) that must not share the state with a running service, and the memory
+ * of workerd from /proc.
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./processes.ts";
 
@@ -20,13 +21,6 @@ export function wrangler(args: string[]): Promise<void> {
   });
 }
 
-/** Runs SQL against the local D1 of `state` (the dev server must be stopped). */
-export async function executeSql(state: string, sql: string): Promise<void> {
-  const file = join(state, "seed.sql");
-  writeFileSync(file, sql);
-  await wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "--file", file]);
-}
-
 export interface Dev {
   url: string;
   /** The workerd processes under this dev server. */
@@ -37,13 +31,15 @@ export interface Dev {
 /**
  * The worker of wrangler.toml, bundled once and not watched: the working tree is shared, and a
  * file saved by someone else must not reload the worker (and kill an export) in mid-measure.
+ * `entrypoint` replaces its main module and keeps the rest of the config (name, bindings).
  */
-export async function startPersistedDev(state: string, port: number): Promise<Dev> {
+export async function startPersistedDev(state: string, port: number, entrypoint?: string): Promise<Dev> {
   process.env.WRANGLER_LOG ??= "warn";
   process.env.WRANGLER_SEND_METRICS = "false";
   const { unstable_startWorker } = await import("wrangler");
   const worker = await unstable_startWorker({
     config: join(ROOT, "wrangler.toml"),
+    ...(entrypoint ? { entrypoint } : {}),
     dev: { server: { hostname: "127.0.0.1", port }, persist: state, watch: false, inspector: false },
   });
   await worker.ready;
