@@ -27,6 +27,28 @@ export interface EnqueueReport {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The pace of one large send, which may span several calls: a sweep run enqueues page after page,
+ * and each page paced from its own start would begin at full speed right after the last one.
+ * A chunk goes no sooner than its predecessor's share of the rate after that one went, counted
+ * from when it went, so a pause (a slow page read, a retried chunk) is never made up in a burst:
+ * no second carries more than PACE_PER_SECOND plus the chunk that opened it (at most 100).
+ * Pass one Pacer to every call of the run.
+ */
+export class Pacer {
+  private next = 0;
+
+  async wait(): Promise<void> {
+    const now = Date.now();
+    if (this.next > now) await sleep(this.next - now);
+  }
+
+  /** `messages` went to the queue at `at`. */
+  sent(messages: number, at: number): void {
+    this.next = at + (messages * 1000) / PACE_PER_SECOND;
+  }
+}
+
+/**
  * Enqueues delivery attempts in chunks of 100, paced under the queue's rate. A chunk that throws
  * is retried with backoff, then left for the sweeper while the others go on. Nothing is thrown:
  * the deliveries are already pending in their partitions. True when the queue got every message.
@@ -40,13 +62,18 @@ export async function enqueueDeliveries(
   return (await enqueueReporting(env, items, delayMs, lane)).unsent.length === 0;
 }
 
-/** enqueueDeliveries, answering what was sent and what was not. */
-export async function enqueueReporting(env: Env, items: Enqueued[], delayMs = 0, lane: Lane = "main"): Promise<EnqueueReport> {
+/** enqueueDeliveries, answering what was sent and what was not; `pacer` shared by the calls of one run. */
+export async function enqueueReporting(
+  env: Env,
+  items: Enqueued[],
+  delayMs = 0,
+  lane: Lane = "main",
+  pacer = new Pacer(),
+): Promise<EnqueueReport> {
   // Whole seconds, per message: a retry's delay is at most 43,200 s (retry-policy.ts), the most a queue message can wait.
   const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
   const queue = queueOfLane(env, lane);
   const report: EnqueueReport = { sent: 0, unsent: [] };
-  const started = Date.now();
   let failedInARow = 0;
   let lastError: unknown;
   for (let i = 0; i < items.length; i += SEND_BATCH_LIMIT) {
@@ -55,15 +82,15 @@ export async function enqueueReporting(env: Env, items: Enqueued[], delayMs = 0,
       report.unsent.push(...chunk);
       continue;
     }
-    // Pace: the chunk starting at message i waits until i messages' worth of the rate has passed.
-    const due = started + (i * 1000) / PACE_PER_SECOND;
-    if (due > Date.now()) await sleep(due - Date.now());
+    await pacer.wait();
     const messages = chunk.map(({ delayMs: own, ...m }) => ({ body: { kind: "delivery", ...m } as const, delaySeconds: seconds(own ?? delayMs) }));
     let sent = false;
     for (let attempt = 0; !sent && attempt <= RETRY_PAUSES_MS.length; attempt++) {
       if (attempt > 0) await sleep(RETRY_PAUSES_MS[attempt - 1]!);
       try {
+        const at = Date.now();
         await queue.sendBatch(messages);
+        pacer.sent(chunk.length, at);
         sent = true;
       } catch (err) {
         lastError = err;

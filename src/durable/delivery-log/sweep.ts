@@ -14,7 +14,7 @@
  *   for it beyond its own row.
  */
 import type { Env } from "../../env";
-import { enqueueReporting } from "../../delivery/enqueue";
+import { enqueueReporting, Pacer } from "../../delivery/enqueue";
 import type { LogScope, Requeue } from "../../storage/contract";
 import type { Log } from "./context";
 import { deliveryIdFloor } from "./ids";
@@ -104,11 +104,16 @@ export async function sweepPartition(log: Log, env: Env, scope: LogScope, now: n
   const started = Date.now();
   const report: SweepReport = { requeued: [], unsent: 0, next: null };
   let more = false;
+  // One pace for the whole run: a page paced on its own would start at full speed after the last.
+  const pacer = new Pacer();
   for (let page = 0; page < MAX_PAGES && Date.now() - started < BUDGET_MS; page++) {
     const { due, full } = takePage(log, now, now - stale);
     const sent = await enqueueReporting(
       env,
       due.map((r) => ({ ...r, organisation_id: scope.organisationId, webhook_id: scope.webhookId })),
+      0,
+      "main",
+      pacer,
     );
     report.requeued.push(...due);
     report.unsent += sent.unsent.length;
