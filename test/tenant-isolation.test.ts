@@ -4,14 +4,15 @@
  * every id position of every route, in the path, the query and the body, filled with
  * organisation A's ids and sent by organisation B. A's webhooks of both types, with logs, an
  * export and certificates, answer 404 exactly as an id that does not exist, and the call changes
- * nothing in D1 or R2 and sends nothing to A's endpoints. An id position this file does not know
+ * nothing in D1, in the storage objects (events, deliveries, attempts, statistics) or in R2 and
+ * sends nothing to A's endpoints. An id position this file does not know
  * how to fill fails the first test, so a new route cannot slip by.
  */
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { jsonSchemaOf } from "../src/openapi/document";
 import { OPERATIONS, type Operation } from "../src/openapi/operations";
 import { call, expectStatus, ingest, INGEST_TOKEN } from "./helpers/api";
-import { count } from "./helpers/db";
+import { deliveriesOf, eventsOf } from "./helpers/db";
 import { dbSnapshot } from "./helpers/db-snapshot";
 import { received } from "./helpers/receivers";
 import { mountedRoutes, toOpenApiPath, type MountedRoute } from "./helpers/routes";
@@ -226,7 +227,9 @@ describe("body ids (internal routes, INGEST_TOKEN)", () => {
       expect(res.body.deliveries).toBe(1);
       const got = await waitForBody(to.buckets.event, marker);
       expect(JSON.parse(got).organisation_id).toBe(to.id);
-      expect(await count("deliveries", "event_id = ? AND organisation_id = ?", res.body.event_id, other.id)).toBe(0);
+      // Nothing of it in the other's storage: no event in its shards, no delivery in its webhooks' partitions.
+      expect((await eventsOf(other.id)).map((e) => e.id)).not.toContain(res.body.event_id);
+      for (const w of other.webhookIds) expect((await deliveriesOf(w)).filter((d) => d.event_id === res.body.event_id)).toEqual([]);
       expect(await sentTo(other)).toBe(otherBefore);
     }
     // An organisation that does not exist: 404, nothing written.

@@ -10,6 +10,8 @@ import { env } from "cloudflare:workers";
 export interface ObjectTable {
   /** Namespace, the object's id (shortened) and the table, or "(kv)" for its kv entries. */
   label: string;
+  /** Namespace and the object's full id, "DeliveryLog <hex id>": which object the table is in. */
+  object: string;
   rows: unknown[];
 }
 
@@ -31,7 +33,9 @@ function tablesOf(state: DurableObjectState): [string, unknown[]][] {
 async function contents(label: string, ids: DurableObjectId[], stubOf: (id: DurableObjectId) => DurableObjectStub): Promise<ObjectTable[]> {
   // All at once: each read is synchronous inside its object, so they do not interleave with themselves.
   const all = await Promise.all(ids.map((id) => runInDurableObject(stubOf(id), (_o: unknown, state: DurableObjectState) => tablesOf(state))));
-  return all.flatMap((data, i) => data.map(([name, rows]) => ({ label: `${label} ${ids[i]!.toString().slice(0, 16)} ${name}`, rows })));
+  return all.flatMap((data, i) =>
+    data.map(([name, rows]) => ({ label: `${label} ${ids[i]!.toString().slice(0, 16)} ${name}`, object: `${label} ${ids[i]!.toString()}`, rows })),
+  );
 }
 
 /** Every table and kv of every traffic object and head, empty ones included. */
