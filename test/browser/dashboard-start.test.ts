@@ -19,6 +19,11 @@ beforeAll(async () => {
   await call(`${service.url}/v1/webhooks/${webhook.id}/activate`, "POST", org.api_key);
   await call(`${service.url}/v1/events`, "POST", "dev-ingest-token", { event: "verification.completed", organisation_id: org.id, data: { verification_id: "ver_1", workflow_id: "wf_1", status: "success" } });
   for (const until = Date.now() + 20_000; receiver.received.length === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+  // The list's Last Triggered comes from the summary the webhook's head writes to D1 shortly after (SUMMARY_REFRESH_MS).
+  for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const listed = await call(`${service.url}/v1/webhooks/${webhook.id}`, "GET", org.api_key);
+    if (listed.last_triggered_at) break;
+  }
 });
 
 afterAll(async () => {
