@@ -8,6 +8,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DeliveryLog } from "../src/durable/delivery-log/object";
+import { pageQuery } from "../src/durable/delivery-log/page";
+import { signedHeaders } from "../src/delivery/signing-headers";
 import { newId } from "../src/lib/ids";
 import type { AttemptRecord, AttemptWrite, LogFilter, LogScope, NewDelivery, Position } from "../src/storage/contract";
 import { DAY_MS, dayOf } from "../src/storage/partitions";
@@ -230,7 +232,8 @@ describe("DeliveryLog.page", () => {
     writes.push(...late.map((d) => write(d, 1, "success", T0 + 9_000)));
     await log.record(scope, writes);
     const all = (await runInDurableObject(log, (_o, state) =>
-      state.storage.sql.exec("SELECT id, delivery_id, event, status, created_at FROM attempts").toArray(),
+      // The event is the delivery's (an attempt row does not repeat it).
+      state.storage.sql.exec("SELECT a.id, a.delivery_id, d.event, a.status, a.created_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id").toArray(),
     )) as unknown as Pick<AttemptRecord, "id" | "delivery_id" | "event" | "status" | "created_at">[];
     const newestFirst = [...all].sort((x, y) => y.created_at - x.created_at || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0));
     return { scope, log, newestFirst };
@@ -282,6 +285,22 @@ describe("DeliveryLog.page", () => {
     expect(after.rowsRead - before.rowsRead).toBeLessThanOrEqual(2 * 3 + 2);
     expect(after.rowsWritten - before.rowsWritten).toBe(0);
   });
+
+  it("joins each row to its delivery by primary key, in the attempts' order, with no sort", async () => {
+    const { log } = await seeded();
+    const filters: LogFilter[] = [{}, { status: "success" }, { status: "failed" }, { event: "a.one" }, { event: "a.one", status: "failed", from: T0, to: T0 + 5_000 }];
+    const plans = await runInDurableObject(log, (_o, state) =>
+      filters.map((f) => {
+        const q = pageQuery(f, { createdAt: T0 + 3_000, id: "att_m" }, 10);
+        return state.storage.sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q.sql}`, ...q.params).toArray().map((r) => r.detail);
+      }),
+    );
+    for (const [i, plan] of plans.entries()) {
+      // The attempts are the outer loop (a range of their key or of the partial index), the delivery a key lookup per row.
+      expect(plan[0], JSON.stringify(filters[i])).toMatch(/^SEARCH a USING (PRIMARY KEY|INDEX attempts_unsuccessful) /);
+      expect(plan.slice(1), JSON.stringify(filters[i])).toEqual(["SEARCH d USING PRIMARY KEY (id=?)"]);
+    }
+  });
 });
 
 describe("DeliveryLog.detail", () => {
@@ -302,6 +321,63 @@ describe("DeliveryLog.detail", () => {
     });
     expect(detail!.attempts).toEqual([shown(one), shown(two)]);
     expect(await log.detail(scope, "dlv_nothere")).toBeNull();
+  });
+});
+
+describe("DeliveryLog attempt rows", () => {
+  /** The signing headers as src/delivery/build-request.ts sets them and the consumer logs them (masked JSON pairs). */
+  const signing = (deliveryId: string, at: number, rotating: boolean, over: Record<string, string> = {}) => {
+    const h = new Headers({ "x-nafsi-signature": `sha256=${"ab12".repeat(16)}` });
+    if (rotating) h.set("x-nafsi-signature-next", `sha256=${"cd34".repeat(16)}`);
+    h.set("webhook-id", deliveryId);
+    h.set("webhook-timestamp", String(Math.floor(at / 1000)));
+    h.set("webhook-signature", rotating ? `v1,${"Qk9C".repeat(11)}= v1,${"YWxp".repeat(11)}=` : `v1,${"Zm9v".repeat(11)}=`);
+    for (const [name, value] of Object.entries(over)) h.set(name, value);
+    return signedHeaders(h);
+  };
+  const stored = (log: ReturnType<typeof deliveryLog>, deliveryId: string) =>
+    runInDurableObject(log, (_o, state) => ({
+      delivery: state.storage.sql.exec("SELECT revision_id, origin_revision_id, attempt_keys FROM deliveries WHERE id = ?", deliveryId).one(),
+      attempts: state.storage.sql.exec("SELECT revision_id, signed_headers FROM attempts WHERE delivery_id = ? ORDER BY attempt", deliveryId).toArray(),
+    }));
+
+  it("keeps only what the delivery does not hold, and the detail shows each attempt whole, across resends to other revisions", async () => {
+    const { scope, log } = partition();
+    const d = delivery(T0);
+    await log.accept(scope, [d]);
+    const one = write(d, 1, "failed", T0 + 10, { signed_headers: signing(d.id, T0 + 10, false) });
+    await log.record(scope, [one]);
+    // Re-sent with another revision (a rotation's overlap: both signatures), then back with the first.
+    await log.resend(scope, [d.id], "rev_second", { now: T0 + 4_000 });
+    const two = write(d, 2, "failed", T0 + 5_000, { revision_id: "rev_second", signed_headers: signing(d.id, T0 + 5_000, true) });
+    await log.record(scope, [two]);
+    await log.resend(scope, [d.id], "rev_first", { now: T0 + 6_000 });
+    // A timestamp not of the attempt's time: nothing to derive it from, kept as it came.
+    const three = write(d, 3, "success", T0 + 7_000, { signed_headers: signing(d.id, T0 + 7_000, false, { "webhook-timestamp": "12" }) });
+    await log.record(scope, [three]);
+    const skipped = delivery(T0 + 20, { status: "skipped" });
+    // Not JSON pairs at all: kept and shown as it came.
+    const odd = delivery(T0 + 30);
+    const oddAttempt = write(odd, 1, "success", T0 + 40, { signed_headers: "i t" });
+    await log.accept(scope, [skipped, odd]);
+    await log.record(scope, [oddAttempt]);
+    expect((await log.detail(scope, odd.id))!.attempts[0]!.signed_headers).toBe("i t");
+
+    const detail = await log.detail(scope, d.id);
+    expect(detail!.attempts.map((a) => [a.revision_id, a.signed_headers])).toEqual([one, two, three].map((a) => [a.revision_id, a.signed_headers]));
+    expect((await log.detail(scope, skipped.id))!.attempts.map((a) => [a.revision_id, a.signed_headers])).toEqual([[null, null]]);
+    const page = await log.page(scope, {}, null, 10);
+    const eventOf = new Map([d, skipped, odd].map((x) => [x.id, x.event_id]));
+    expect(page.map((r) => [r.event_id, r.event, r.test])).toEqual(page.map((r) => [eventOf.get(r.delivery_id), d.event, 0]));
+
+    const rows = await stored(log, d.id);
+    // The delivery keeps its first revision once a resend changed it; its attempts name a revision only when it is another.
+    expect(rows.delivery).toMatchObject({ revision_id: "rev_first", origin_revision_id: "rev_first" });
+    expect(rows.attempts.map((a) => a.revision_id)).toEqual([null, "rev_second", null]);
+    expect(rows.delivery.attempt_keys).toBe([one, two, three].map((a) => a.id.slice(4)).join(" "));
+    // Signing headers: the signatures' last four characters (or the value, where the masking left it whole) and which headers were sent.
+    expect(rows.attempts.map((a) => a.signed_headers)).toEqual(["nab12 i t sm9v=", `nab12 Xsha256=${"cd34".repeat(16)} i t sWxp=`, three.signed_headers]);
+    expect((await stored(log, skipped.id)).attempts.map((a) => a.revision_id)).toEqual([""]);
   });
 });
 

@@ -91,9 +91,9 @@ describe("EventShard.accept", () => {
     const shard = eventShard(env, org, "evt_own");
     await shard.accept(org, toStore("evt_own"));
     // Called inside the object: an error thrown across RPC is reported by the pool as unhandled.
-    const refused = await runInDurableObject(shard, (o) => {
+    const refused = await runInDurableObject(shard, async (o) => {
       try {
-        return o.get(org + 1, "evt_own");
+        return await o.get(org + 1, "evt_own");
       } catch (err) {
         return String(err);
       }
@@ -132,6 +132,80 @@ describe("EventShard.get and bodies", () => {
     for (const id of ids) await shard.accept(org, toStore(id));
     const bodies = await shard.bodies(org, ids);
     expect(Object.keys(bodies).sort()).toEqual([...ids].sort());
+  });
+});
+
+describe("EventShard packing", () => {
+  /** Ids of one shard with the first. */
+  const sameShard = (org: number, prefix: string, n: number) => {
+    const target = eventShard(env, org, `${prefix}_0`).id.toString();
+    const out: string[] = [];
+    for (let i = 0; out.length < n; i++) if (eventShard(env, org, `${prefix}_${i}`).id.toString() === target) out.push(`${prefix}_${i}`);
+    return out;
+  };
+  const storageClass = (stub: ReturnType<typeof eventShard>, day: number, id: string) =>
+    runInDurableObject(stub, (_o, state) =>
+      state.storage.sql.exec<{ body: string; hash: string; bytes: number }>(
+        `SELECT typeof(body) AS body, typeof(request_hash) AS hash, length(request_hash) AS bytes FROM events_${day} WHERE id = ?`, id,
+      ).one(),
+    );
+
+  it("gives back every body exactly as it came (the signed bytes), compressed or not, and the hash as it was", async () => {
+    const org = newOrg();
+    const now = Date.now();
+    const ids = sameShard(org, "evt_pack", 5);
+    const shard = eventShard(env, org, ids[0]!);
+    let seed = 7;
+    const base64 = () => Array.from({ length: 400 }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(seed = (seed * 1103515245 + 12345) >>> 0) >>> 26]).join("");
+    const bodies = [
+      // Compresses: JSON of ids and repeated keys; non-ASCII (2-, 3- and 4-byte UTF-8), escapes and a BOM-like first character.
+      JSON.stringify({ event: "workflow.created", data: { id: base64(), name: "Ĳsselmeer — 東京 🚀", note: "\uFEFF\u0000 \"q\"", list: Array(20).fill("same") } }),
+      "\uFEFF" + JSON.stringify({ data: "é".repeat(300) }),
+      // Random base64: still smaller deflated, though not by much.
+      JSON.stringify({ token: base64() }),
+      // Too short to gain: kept as it is.
+      "{}",
+      "",
+    ];
+    const hash = "0f".repeat(32);
+    for (const [i, body] of bodies.entries()) {
+      const answer = await shard.accept(org, { ...toStore(ids[i]!, now, body), request_hash: i === 0 ? hash : `hash:${i}` });
+      expect(answer.event.body).toBe(body);
+    }
+    for (const [i, body] of bodies.entries()) {
+      const got = await shard.get(org, ids[i]!);
+      expect(got!.body).toBe(body);
+      expect(got!.request_hash).toBe(i === 0 ? hash : `hash:${i}`);
+      // A duplicate is told the stored body, unpacked.
+      expect((await shard.accept(org, toStore(ids[i]!, now, body))).event.body).toBe(body);
+    }
+    expect(await shard.bodies(org, ids)).toEqual(Object.fromEntries(ids.map((id, i) => [id, bodies[i]])));
+    // As stored: the compressible ones as BLOBs (deflate-raw), the others as text; a SHA-256 in hex as its 32 bytes.
+    expect(await storageClass(shard, dayOf(now), ids[0]!)).toEqual({ body: "blob", hash: "blob", bytes: 32 });
+    expect((await storageClass(shard, dayOf(now), ids[1]!)).body).toBe("blob");
+    expect((await storageClass(shard, dayOf(now), ids[2]!)).body).toBe("blob");
+    expect(await storageClass(shard, dayOf(now), ids[3]!)).toEqual({ body: "text", hash: "text", bytes: 6 });
+  });
+
+  it("keeps a fan-out it cannot pack as JSON, and reads both back the same", async () => {
+    const org = newOrg();
+    const now = Date.now();
+    const [plain, odd] = sameShard(org, "evt_fanout", 2);
+    const shard = eventShard(env, org, plain!);
+    const fanout = [
+      { webhook_id: "wh_a", revision_id: "rev_a", status: "pending" as const },
+      { webhook_id: "wh b,with separators", revision_id: "rev b", status: "skipped" as const },
+    ];
+    const first = await shard.accept(org, toStore(plain!, now));
+    const second = await shard.accept(org, { ...toStore(odd!, now), fanout });
+    expect(second.event.fanout.map((f) => [f.webhook_id, f.revision_id, f.status])).toEqual(fanout.map((f) => [f.webhook_id, f.revision_id, f.status]));
+    expect(await shard.get(org, plain!)).toEqual(first.event);
+    expect(await shard.get(org, odd!)).toEqual(second.event);
+    const stored = await runInDurableObject(shard, (_o, state) =>
+      state.storage.sql.exec<{ id: string; fanout: string }>(`SELECT id, fanout FROM events_${dayOf(now)} ORDER BY id`).toArray(),
+    );
+    expect(stored.find((r) => r.id === plain)!.fanout).toMatch(/^pwh_a rev_a \w{16},swh_b rev_b \w{16}$/);
+    expect(stored.find((r) => r.id === odd)!.fanout).toMatch(/^\[/);
   });
 });
 

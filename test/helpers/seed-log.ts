@@ -4,8 +4,9 @@
  * has no seeding call, so this runs inside each partition (runInDurableObject, then
  * ./seed-partition.ts with SQL), one partition per UTC day the rows fall on, each day registered
  * with the webhook's head first (addPartition), as a partition's first write does, so reads,
- * retention and deletion find it. The seeded attempts have no delivery rows, as they had none
- * in D1: they are a log to read, not deliveries to resend.
+ * retention and deletion find it. Each seeded attempt has a delivery row of its own, which holds
+ * the event id, event and test flag the log shows of it; marked as calls, so that nothing resends,
+ * replays or recovers them: they are a log to read, not deliveries to resend.
  */
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";

@@ -3,7 +3,9 @@
  * follows a fixed pattern that `seededAttempt(i)` gives in JavaScript, so tests can work out what
  * a filter must answer, and that `attemptsSql` generates inside SQLite (a recursive CTE, one
  * statement, no bound parameters) into a DeliveryLog partition's attempts table
- * (src/durable/delivery-log/migrations/0000_init.ts). test/helpers/seed-log.ts runs it.
+ * (src/durable/delivery-log/migrations/0000_init.ts), and `deliveriesSql` the delivery row of
+ * each (an attempt row keeps only what its delivery's does not: the event id, event and test
+ * flag the log shows are the delivery's). test/helpers/seed-log.ts runs them.
  *
  *   created_at   start + floor(i / 2) * stepMs   (pairs share a millisecond: ties for the cursor)
  *   status       i % 10: 2, 6 failed · 4 retrying · 7 skipped · others success
@@ -75,22 +77,51 @@ const num = (n: number) => {
   return String(n);
 };
 
-/** Rows from..to (both included) of the pattern, as one INSERT into a partition's attempts table. */
-export function attemptsSql(s: SeedSpec, from: number, to: number): string {
+/** Rows from..to of the pattern with their time and status, as the CTE both INSERTs select from. */
+function rowsCte(s: SeedSpec, from: number, to: number): string {
   if (!/^\w+$/.test(s.tag)) throw new Error("the tag must be word characters");
-  const pad = num(s.errorPad ?? 0);
-  return `INSERT INTO attempts (created_at, id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test)
-WITH RECURSIVE n(i) AS (SELECT ${num(from)} UNION ALL SELECT i + 1 FROM n WHERE i < ${num(to)}),
+  return `WITH RECURSIVE n(i) AS (SELECT ${num(from)} UNION ALL SELECT i + 1 FROM n WHERE i < ${num(to)}),
 r(i, t, status) AS (SELECT i, ${num(s.start)} + (i / 2) * ${num(s.stepMs ?? 1000)},
-  CASE WHEN i % 10 IN (2, 6) THEN 'failed' WHEN i % 10 = 4 THEN 'retrying' WHEN i % 10 = 7 THEN 'skipped' ELSE 'success' END FROM n)
-SELECT t, printf('att_${s.tag}_%08d', i), 'dlv_' || ${time10Sql("t")} || printf('_${s.tag}_%08d', i), printf('evt_${s.tag}_%08d', i),
-  CASE i % 3 WHEN 0 THEN '${SEED_EVENTS[0]}' WHEN 1 THEN '${SEED_EVENTS[1]}' ELSE '${SEED_EVENTS[2]}' END,
+  CASE WHEN i % 10 IN (2, 6) THEN 'failed' WHEN i % 10 = 4 THEN 'retrying' WHEN i % 10 = 7 THEN 'skipped' ELSE 'success' END FROM n)`;
+}
+
+const deliveryIdSql = (s: SeedSpec) => `'dlv_' || ${time10Sql("t")} || printf('_${s.tag}_%08d', i)`;
+
+/**
+ * Rows from..to (both included) of the pattern, as one INSERT into a partition's attempts table.
+ * Their revision is "" (none, src/durable/delivery-log/revision.ts): seeded rows were never sent.
+ */
+export function attemptsSql(s: SeedSpec, from: number, to: number): string {
+  const pad = num(s.errorPad ?? 0);
+  return `INSERT INTO attempts (created_at, id, delivery_id, attempt, status, response_code, response_time_ms, error_code, error, revision_id)
+${rowsCte(s, from, to)}
+SELECT t, printf('att_${s.tag}_%08d', i), ${deliveryIdSql(s)},
   1 + (i / 3) % 3,
   status,
   CASE status WHEN 'success' THEN 200 WHEN 'skipped' THEN NULL WHEN 'failed' THEN 500 ELSE 503 END,
   CASE status WHEN 'skipped' THEN NULL ELSE (i * 37) % 2000 END,
   CASE status WHEN 'success' THEN NULL WHEN 'skipped' THEN 'paused' ELSE 'http_5xx' END,
   CASE status WHEN 'success' THEN NULL ELSE '${ERROR_HEAD.replace(/'/g, "''")}' || substr(replace(hex(zeroblob(${pad})), '0', 'x'), 1, ${pad}) END,
-  CASE WHEN i % 25 = 24 THEN 1 ELSE 0 END
+  ''
+FROM r`;
+}
+
+/**
+ * The delivery row of each seeded attempt (one delivery per row of the pattern): what the log
+ * shows of the attempt from it (event id, event, test flag) and its one attempt key. Ended (a
+ * retrying attempt's delivery as failed) and marked call = 1, as a test send or check is, so no
+ * sweep, resend, replay or recovery takes them: the seeding is a log to read, not deliveries.
+ */
+export function deliveriesSql(s: SeedSpec, from: number, to: number): string {
+  return `INSERT INTO deliveries (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys)
+${rowsCte(s, from, to)}
+SELECT ${deliveryIdSql(s)}, 'rev_seeded', printf('evt_${s.tag}_%08d', i),
+  CASE i % 3 WHEN 0 THEN '${SEED_EVENTS[0]}' WHEN 1 THEN '${SEED_EVENTS[1]}' ELSE '${SEED_EVENTS[2]}' END,
+  CASE status WHEN 'retrying' THEN 'failed' ELSE status END,
+  1 + (i / 3) % 3, NULL, NULL,
+  CASE WHEN i % 25 = 24 THEN 1 ELSE 0 END,
+  1, t, t, NULL,
+  -- Seeded attempt ids do not carry their time: the key list as JSON (src/durable/delivery-log/keys.ts).
+  json_array(json_array(t, printf('att_${s.tag}_%08d', i)))
 FROM r`;
 }

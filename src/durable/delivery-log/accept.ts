@@ -8,6 +8,7 @@ import type { AttemptWrite, LogScope, NewDelivery } from "../../storage/contract
 import { dayOf, timeOfId } from "../../storage/partitions";
 import type { Log } from "./context";
 import { Tally } from "./counting";
+import { packKeys } from "./keys";
 import { insertAttempt } from "./record";
 
 const SKIP_CODE = "paused";
@@ -41,14 +42,14 @@ export function insertDeliveries(log: Log, deliveries: NewDelivery[]): string[] 
          VALUES (?1, ?2, ?3, ?4, ?5, 0, NULL, ?6, 0, 0, ?7, ?7, NULL, ?8)
          RETURNING id`,
         d.id, d.revision_id, d.event_id, d.event, d.status, skip ? null : d.created_at, d.created_at,
-        JSON.stringify(skip ? [[d.created_at, attemptId]] : []),
+        packKeys(skip ? [[d.created_at, attemptId!]] : []),
       );
       if (inserted.length === 0) continue;
       if (!skip) {
         fresh.push(d.id);
         continue;
       }
-      insertAttempt(log, { event_id: d.event_id, event: d.event, test: 0 }, {
+      insertAttempt(log, { revision_id: d.revision_id, origin_revision_id: null }, {
         id: attemptId!, delivery_id: d.id, attempt: 1, status: "skipped", response_code: null, response_time_ms: null,
         error_code: SKIP_CODE, error: SKIP_ERROR, created_at: d.created_at, next_attempt_at: null, revision_id: null,
         signed_headers: null, response_content_type: null, response_body: null,
@@ -90,10 +91,10 @@ export function insertCall(log: Log, delivery: CalledDelivery, attempt: AttemptW
        VALUES (?1, ?2, ?3, ?4, ?5, 1, NULL, NULL, ?6, 1, ?7, ?8, NULL, ?9)
        RETURNING id`,
       delivery.id, delivery.revision_id, delivery.event_id, delivery.event, attempt.status, test, delivery.created_at, attempt.created_at,
-      JSON.stringify([[attempt.created_at, attempt.id]]),
+      packKeys([[attempt.created_at, attempt.id]]),
     );
     if (inserted.length === 0) return;
-    insertAttempt(log, { event_id: delivery.event_id, event: delivery.event, test }, attempt);
+    insertAttempt(log, { revision_id: delivery.revision_id, origin_revision_id: null }, attempt);
     tally.add({ test, status: attempt.status, created_at: attempt.created_at, response_time_ms: attempt.response_time_ms });
     tally.write(log);
   });

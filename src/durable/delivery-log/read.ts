@@ -2,7 +2,9 @@
 import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { AttemptDetailRow, DeliveryState, LogScope } from "../../storage/contract";
 import type { Log } from "./context";
-import { attempts, deliveries } from "./schema";
+import { unpackHeaders } from "./packed-headers";
+import { unpackRevision } from "./revision";
+import { attempts, deliveries, type DeliveryRow } from "./schema";
 import { keysOf, toState, type AttemptKey } from "./state";
 
 /** A Durable Object's SQLite binds at most 100 parameters per statement. */
@@ -16,8 +18,11 @@ export function loadDeliveries(log: Log, scope: LogScope, ids: string[]): Delive
   );
 }
 
-/** The attempts at these keys, in attempt order (then time: a skip and the attempt a replay made share a number). */
-function attemptsAt(log: Log, keys: AttemptKey[]): AttemptDetailRow[] {
+/**
+ * The attempts at these keys, in attempt order (then time: a skip and the attempt a replay made
+ * share a number), their revision and signing headers unpacked against the delivery's row.
+ */
+function attemptsAt(log: Log, d: DeliveryRow, keys: AttemptKey[]): AttemptDetailRow[] {
   const rows = chunks(keys, KEYS_PER_STATEMENT).flatMap((part) =>
     log.db
       .select({
@@ -31,13 +36,15 @@ function attemptsAt(log: Log, keys: AttemptKey[]): AttemptDetailRow[] {
       .orderBy(asc(attempts.attempt), asc(attempts.created_at))
       .all(),
   );
-  return rows.sort((a, b) => a.attempt - b.attempt || a.created_at - b.created_at);
+  return rows
+    .map((r) => ({ ...r, revision_id: unpackRevision(r.revision_id, d), signed_headers: unpackHeaders(r.signed_headers, d.id, r.created_at) }))
+    .sort((a, b) => a.attempt - b.attempt || a.created_at - b.created_at);
 }
 
 export function deliveryDetail(log: Log, scope: LogScope, deliveryId: string): { delivery: DeliveryState; attempts: AttemptDetailRow[] } | null {
   const row = log.db.select().from(deliveries).where(eq(deliveries.id, deliveryId)).get();
   if (!row) return null;
-  return { delivery: toState(scope, row), attempts: attemptsAt(log, keysOf(row)) };
+  return { delivery: toState(scope, row), attempts: attemptsAt(log, row, keysOf(row)) };
 }
 
 /**

@@ -12,19 +12,23 @@
 import type { AttemptWrite } from "../../storage/contract";
 import type { Log } from "./context";
 import { Tally } from "./counting";
+import { packKeys } from "./keys";
+import { packHeaders } from "./packed-headers";
+import { packRevision, type Origin } from "./revision";
 import type { DeliveryRow } from "./schema";
 import { keysOf } from "./state";
 
-/** What an attempt row takes from its delivery. */
-type Parent = Pick<DeliveryRow, "event_id" | "event" | "test">;
-
-export function insertAttempt(log: Log, d: Parent, a: AttemptWrite) {
+/**
+ * An attempt row: what its delivery row does not hold already (migrations/0000_init.ts). The
+ * revision and the signing headers are packed against the delivery (revision.ts, packed-headers.ts).
+ */
+export function insertAttempt(log: Log, d: Origin, a: AttemptWrite) {
   log.sql.all(
-    `INSERT INTO attempts (created_at, id, delivery_id, event_id, event, attempt, status, response_code, response_time_ms, error_code, error, test,
+    `INSERT INTO attempts (created_at, id, delivery_id, attempt, status, response_code, response_time_ms, error_code, error,
                            revision_id, signed_headers, response_content_type, response_body)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    a.created_at, a.id, a.delivery_id, d.event_id, d.event, a.attempt, a.status, a.response_code, a.response_time_ms, a.error_code, a.error, d.test,
-    a.revision_id, a.signed_headers, a.response_content_type, a.response_body,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    a.created_at, a.id, a.delivery_id, a.attempt, a.status, a.response_code, a.response_time_ms, a.error_code, a.error,
+    packRevision(a.revision_id, d), packHeaders(a.signed_headers, a.delivery_id, a.created_at), a.response_content_type, a.response_body,
   );
 }
 
@@ -46,8 +50,8 @@ export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number):
         won.add(a.delivery_id);
         continue;
       }
-      const d = log.sql.first<Pick<DeliveryRow, "status" | "attempts" | "event_id" | "event" | "test" | "attempt_keys">>(
-        "SELECT status, attempts, event_id, event, test, attempt_keys FROM deliveries WHERE id = ?",
+      const d = log.sql.first<Pick<DeliveryRow, "status" | "attempts" | "test" | "attempt_keys" | "revision_id" | "origin_revision_id">>(
+        "SELECT status, attempts, test, attempt_keys, revision_id, origin_revision_id FROM deliveries WHERE id = ?",
         a.delivery_id,
       );
       if (!d || d.status !== "pending" || d.attempts !== a.attempt - 1) continue;
@@ -63,7 +67,7 @@ export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number):
         skip ? a.attempt - 1 : a.attempt,
         a.next_attempt_at,
         now,
-        JSON.stringify([...keysOf(d), [a.created_at, a.id]]),
+        packKeys([...keysOf(d), [a.created_at, a.id]]),
         a.delivery_id,
         d.attempts,
       );

@@ -38,7 +38,9 @@ export function resendDeliveries(log: Log, ids: string[], revisionId: string, op
         `UPDATE deliveries
             SET status = 'pending', last_attempt = attempts + 1, next_attempt_at = MAX(?1, created_at + 1), updated_at = ?1,
                 -- A resend by hand keeps a job's mark: that job did send it, and a redone step must count it.
-                revision_id = ?2, resent_by = COALESCE(?3, resent_by)
+                revision_id = ?2, resent_by = COALESCE(?3, resent_by),
+                -- Another revision: the one it was created with is kept, which its earlier attempts' rows name by NULL (revision.ts).
+                origin_revision_id = CASE WHEN revision_id = ?2 THEN origin_revision_id ELSE COALESCE(origin_revision_id, revision_id) END
           WHERE status IN ('success', 'failed', 'skipped') AND call = 0
             AND (?4 IS NULL OR (status IN ('failed', 'skipped') AND updated_at < ?4))
             AND (?5 IS NULL OR resent_by IS NOT ?5)

@@ -32,12 +32,14 @@ export const deliveries = sqliteTable(
     /** The recovery job that last re-sent it (resend's `alreadyByJob`). */
     resent_by: text("resent_by"),
     /**
-     * JSON [[created_at, id], ...] of its attempts in the order they were logged: the detail and
-     * lastAttempt read them by primary key. An index on attempts(delivery_id) would do the same
-     * for one more written row per attempt; this list rides on the delivery update each attempt
-     * makes anyway.
+     * The keys (created_at, id) of its attempts in the order they were logged, packed (keys.ts):
+     * the detail and lastAttempt read them by primary key. An index on attempts(delivery_id)
+     * would do the same for one more written row per attempt; this list rides on the delivery
+     * update each attempt makes anyway.
      */
     attempt_keys: text("attempt_keys").notNull(),
+    /** The revision it was created with, once a resend gave it another (revision.ts); null until then. */
+    origin_revision_id: text("origin_revision_id"),
   },
   (t) => [
     index("deliveries_due").on(t.next_attempt_at).where(sql`status = 'pending' AND next_attempt_at > created_at`),
@@ -52,16 +54,15 @@ export const attempts = sqliteTable(
     created_at: integer("created_at").notNull(),
     id: text("id").notNull(),
     delivery_id: text("delivery_id").notNull(),
-    event_id: text("event_id").notNull(),
-    event: text("event").notNull(),
     attempt: integer("attempt").notNull(),
     status: text("status").$type<AttemptStatus>().notNull(),
     response_code: integer("response_code"),
     response_time_ms: integer("response_time_ms"),
     error_code: text("error_code"),
     error: text("error"),
-    test: integer("test").notNull(),
+    /** Packed against its delivery's (revision.ts): null is the revision the delivery was created with, "" none. */
     revision_id: text("revision_id"),
+    /** Packed against its delivery id and time (packed-headers.ts). */
     signed_headers: text("signed_headers"),
     response_content_type: text("response_content_type"),
     response_body: text("response_body"),

@@ -1,4 +1,5 @@
 import type { DeliveryState, LogScope } from "../../storage/contract";
+import { unpackKeys } from "./keys";
 import type { DeliveryRow } from "./schema";
 
 /** The stored row as the contract's DeliveryState: the organisation and webhook are the partition's. */
@@ -19,5 +20,5 @@ export const toState = (scope: LogScope, r: DeliveryRow): DeliveryState => ({
   updated_at: r.updated_at,
 });
 
-export type AttemptKey = [createdAt: number, id: string];
-export const keysOf = (r: Pick<DeliveryRow, "attempt_keys">) => JSON.parse(r.attempt_keys) as AttemptKey[];
+export type { AttemptKey } from "./keys";
+export const keysOf = (r: Pick<DeliveryRow, "attempt_keys">) => unpackKeys(r.attempt_keys);

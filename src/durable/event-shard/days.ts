@@ -24,17 +24,19 @@ export const liveDays = (kv: SyncKvStorage): number[] => kv.get<number[]>(DAYS_K
 /**
  * One row per event and no other index: WITHOUT ROWID makes the primary key the table itself, so
  * an insert writes one row (a rowid table would add a second b-tree entry for the id's index).
+ * body and request_hash are declared BLOB (no type affinity), so each value keeps the storage
+ * class it was written with, which says how it is packed (rows.ts, body.ts). Nothing was
+ * deployed with the earlier shape of this table (JSON fan-out, hex hash, counts), so it was
+ * changed in place.
  */
 export function createDay(sql: MeteredSql, kv: SyncKvStorage, day: number): void {
   sql.run(
     `CREATE TABLE IF NOT EXISTS ${tableOf(day)} (
        id TEXT PRIMARY KEY,
        event TEXT NOT NULL,
-       body TEXT NOT NULL,
-       request_hash TEXT NOT NULL,
+       body BLOB NOT NULL,
+       request_hash BLOB NOT NULL,
        fanout TEXT NOT NULL,
-       deliveries INTEGER NOT NULL,
-       skipped INTEGER NOT NULL,
        created_at INTEGER NOT NULL
      ) WITHOUT ROWID`,
   );

@@ -6,23 +6,23 @@ import type { EventToStore, Meter, ShardAnswer, StoredEvent } from "../../storag
 import { DAY_MS, dayOf } from "../../storage/partitions";
 import { MeteredSql } from "../metered-sql";
 import { createDay, dropAt, dropDay, liveDays } from "./days";
-import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql } from "./rows";
+import { unpackBody, type StoredBody } from "./body";
+import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, toRow } from "./rows";
 
 /**
  * One of an organisation's EVENT_SHARDS event stores (named `${organisationId}:${shardOf(eventId)}`):
  * each event's body, its request hash (the idempotency record of its event_id) and its fan-out
  * with the delivery ids assigned here. Every copy of an event id reaches the same shard, and the
  * object runs one call at a time with no await between the lookup and the insert, so concurrent
- * duplicates store one event and are all told the same delivery ids.
+ * duplicates store one event and are all told the same delivery ids. Rows are stored packed
+ * (rows.ts: the body deflated when that is smaller) and unpacked here, so callers see the event
+ * exactly as it was given.
  */
 export class EventShard extends DurableObject<Env> {
   private readonly sql = new MeteredSql(this.ctx.storage.sql);
 
   async accept(organisationId: number, e: EventToStore): Promise<ShardAnswer> {
     this.own(organisationId, true);
-    const stored = this.find(e.id);
-    if (stored) return { duplicate: true, event: stored };
-
     const event: StoredEvent = {
       id: e.id,
       event: e.event,
@@ -33,34 +33,40 @@ export class EventShard extends DurableObject<Env> {
       skipped: e.fanout.filter((f) => f.status === "skipped").length,
       fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: newId("dlv", e.created_at), revision_id: f.revision_id, status: f.status })),
     };
+    // Packed (the body compressed) before the lookup: the await is here, not between the lookup and the insert.
+    const row = await toRow(event);
+    const stored = this.find(e.id);
+    if (stored) return { duplicate: true, event: await fromRow(stored) };
+
     const day = dayOf(e.created_at);
     const fresh = !liveDays(this.ctx.storage.kv).includes(day);
     if (fresh) createDay(this.sql, this.ctx.storage.kv, day);
-    this.sql.run(insertSql(day), event.id, event.event, event.body, event.request_hash, JSON.stringify(event.fanout), event.deliveries, event.skipped, event.created_at);
+    this.sql.run(insertSql(day), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
     // Awaited only after the insert: from the lookup to here nothing else ran in the object.
     if (fresh) await this.arm();
     return { duplicate: false, event };
   }
 
-  get(organisationId: number, eventId: string): StoredEvent | null {
+  async get(organisationId: number, eventId: string): Promise<StoredEvent | null> {
     this.own(organisationId);
-    return this.find(eventId) ?? null;
+    const row = this.find(eventId);
+    return row ? fromRow(row) : null;
   }
 
-  /** The bodies of those of `ids` still stored; newest day first, stopping once all are found. */
-  bodies(organisationId: number, ids: string[]): Record<string, string> {
+  /** The bodies of those of `ids` still stored (unpacked here, as stored); newest day first, stopping once all are found. */
+  async bodies(organisationId: number, ids: string[]): Promise<Record<string, string>> {
     this.own(organisationId);
-    const out: Record<string, string> = {};
+    const found = new Map<string, StoredBody>();
     let missing = [...new Set(ids)];
     for (const day of [...liveDays(this.ctx.storage.kv)].reverse()) {
       for (let i = 0; i < missing.length; i += MAX_BINDINGS) {
         const chunk = missing.slice(i, i + MAX_BINDINGS);
-        for (const r of this.sql.all<{ id: string; body: string }>(bodiesSql(day, chunk.length), ...chunk)) out[r.id] = r.body;
+        for (const r of this.sql.all<{ id: string; body: StoredBody }>(bodiesSql(day, chunk.length), ...chunk)) found.set(r.id, r.body);
       }
-      missing = missing.filter((id) => !(id in out));
+      missing = missing.filter((id) => !found.has(id));
       if (missing.length === 0) break;
     }
-    return out;
+    return unpackAll(found);
   }
 
   meter(): Meter {
@@ -86,10 +92,10 @@ export class EventShard extends DurableObject<Env> {
   }
 
   /** Newest day first: a retried ingest is most likely a recent one. */
-  private find(eventId: string): StoredEvent | undefined {
+  private find(eventId: string): EventRow | undefined {
     for (const day of [...liveDays(this.ctx.storage.kv)].reverse()) {
       const row = this.sql.first<EventRow>(selectSql(day), eventId);
-      if (row) return fromRow(row);
+      if (row) return row;
     }
     return undefined;
   }
@@ -105,4 +111,10 @@ export class EventShard extends DurableObject<Env> {
       if (claim) kv.put("organisation", organisationId);
     } else if (owner !== organisationId) throw new Error(`event shard of organisation ${owner} called for organisation ${organisationId}`);
   }
+}
+
+async function unpackAll(found: Map<string, StoredBody>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  await Promise.all([...found].map(async ([id, body]) => (out[id] = await unpackBody(body))));
+  return out;
 }

@@ -15,6 +15,12 @@
  *   success writes no entry (the success filter reads the primary key, where successes are most
  *   rows).
  * - totals is one row, rollups one per minute: upserted once per record() call, not per attempt.
+ * Bytes are what retention keeps, so an attempt row holds only what its delivery row does not:
+ * the delivery's event id, event and test flag are joined from it on read (page.ts, read.ts),
+ * its revision is NULL when it is the delivery's (revision.ts), its signing headers and the
+ * delivery's attempt keys are packed (packed-headers.ts, keys.ts).
+ * Edited in place rather than followed by a migration: no partition was deployed with the
+ * earlier shape (attempts repeating event_id, event, test and the signing headers as JSON).
  */
 export const init = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -33,7 +39,8 @@ CREATE TABLE deliveries (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   resent_by TEXT,
-  attempt_keys TEXT NOT NULL
+  attempt_keys TEXT NOT NULL,
+  origin_revision_id TEXT
 ) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending' AND next_attempt_at > created_at;
@@ -46,15 +53,12 @@ CREATE TABLE attempts (
   created_at INTEGER NOT NULL,
   id TEXT NOT NULL,
   delivery_id TEXT NOT NULL,
-  event_id TEXT NOT NULL,
-  event TEXT NOT NULL,
   attempt INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('success', 'failed', 'retrying', 'skipped')),
   response_code INTEGER,
   response_time_ms INTEGER,
   error_code TEXT,
   error TEXT,
-  test INTEGER NOT NULL,
   revision_id TEXT,
   signed_headers TEXT,
   response_content_type TEXT,
