@@ -376,7 +376,7 @@ describe("DeliveryLog attempt rows", () => {
     expect(rows.attempts.map((a) => a.revision_id)).toEqual([null, "rev_second", null]);
     expect(rows.delivery.attempt_keys).toBe([one, two, three].map((a) => a.id.slice(4)).join(" "));
     // Signing headers: the signatures' last four characters (or the value, where the masking left it whole) and which headers were sent.
-    expect(rows.attempts.map((a) => a.signed_headers)).toEqual(["nab12 i t sm9v=", `nab12 Xsha256=${"cd34".repeat(16)} i t sWxp=`, three.signed_headers]);
+    expect(rows.attempts.map((a) => a.signed_headers)).toEqual(["nab12 i t sm9v=", "nab12 xcd34 i t sWxp=", three.signed_headers]);
     expect((await stored(log, skipped.id)).attempts.map((a) => a.revision_id)).toEqual([""]);
   });
 });

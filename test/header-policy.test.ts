@@ -85,11 +85,11 @@ describe("header values", () => {
 });
 
 describe("credential headers", () => {
-  it.each(["Authorization", "authorization", "Proxy-Authorization", "Cookie", "X-API-Key", "x-api-key", "Api-Key", "X-Auth-Token", "X-Access-Token", "X-Client-Secret", "X-Webhook-Password", "X-Apikey", "X_API_KEY", "Key", "Token"])("%s is masked", (name) => {
+  it.each(["Authorization", "authorization", "Proxy-Authorization", "Cookie", "X-API-Key", "x-api-key", "Api-Key", "X-Auth-Token", "X-Access-Token", "X-Client-Secret", "X-Webhook-Password", "X-Apikey", "X_API_KEY", "Key", "Token", "X-Nafsi-Signature", "X-Nafsi-Signature-Next"])("%s is masked", (name) => {
     expect(isCredentialHeader(name)).toBe(true);
   });
 
-  it.each(["X-Custom-Header", "X-API-Version", "X-Keyboard", "X-Tokens-Used", "X-Secretary", "Accept"])("%s is shown", (name) => {
+  it.each(["X-Custom-Header", "X-API-Version", "X-Keyboard", "X-Tokens-Used", "X-Secretary", "Accept", "X-Next", "X-Signature-Nextday"])("%s is shown", (name) => {
     expect(isCredentialHeader(name)).toBe(false);
   });
 

@@ -51,7 +51,8 @@ export function isCredentialHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return (
     lower === "authorization" || lower === "proxy-authorization" || lower === "cookie" ||
-    /(^|[-_])(key|token|secret|password|passwd|passphrase|signature|auth|authorization|authentication|credentials?)$/.test(lower) ||
+    // "-next": a rotation's second signature (X-Nafsi-Signature-Next) is as much a signature as the first.
+    /(^|[-_])(key|token|secret|password|passwd|passphrase|signature|auth|authorization|authentication|credentials?)([-_]next)?$/.test(lower) ||
     lower.endsWith("apikey")
   );
 }
