@@ -6,29 +6,15 @@
  * workerd processes would open the same SQLite files.
  */
 import { join } from "node:path";
-import { dayOf } from "../../src/storage/partitions.ts";
-import { createdAtOf, type SeedSpec } from "../../test/helpers/seed-sql.ts";
+import { seedDays, type SeedSpec } from "../../test/helpers/seed-sql.ts";
 import { startPersistedDev } from "./persisted-dev.ts";
 import { ROOT } from "./processes.ts";
-
-/** The rows of the pattern per UTC day of their creation (a partition each): [day, first row, last row]. */
-export function partitionsOf(spec: SeedSpec): [number, number, number][] {
-  const first = spec.first ?? 0;
-  const out: [number, number, number][] = [];
-  for (let i = first; i < first + spec.count; i++) {
-    const day = dayOf(createdAtOf(i, spec));
-    const last = out.at(-1);
-    if (last && last[0] === day) last[2] = i;
-    else out.push([day, i, i]);
-  }
-  return out;
-}
 
 /** Seeds `spec` into the webhook's partitions; answers the seconds the seeding took (the seeder's start left out) and the days. */
 export async function seedLogs(state: string, port: number, spec: SeedSpec): Promise<{ seconds: number; partitions: number }> {
   const seeder = await startPersistedDev(state, port, join(ROOT, "bench/lib/seed-worker.ts"));
   try {
-    const days = partitionsOf(spec);
+    const days = seedDays(spec);
     const t = performance.now();
     for (const [day, from, to] of days) {
       const res = await fetch(`${seeder.url}/`, {

@@ -6,7 +6,7 @@
  * organisation id is part of every object's name, so another organisation's ids find nothing.
  */
 import type { Env } from "../env";
-import type { DeliveryState, LogScope } from "../storage/contract";
+import type { AttemptDetailRow, DeliveryState, LogScope } from "../storage/contract";
 import { dayOfDelivery } from "../storage/partitions";
 import { requestedDeliveryDay } from "../storage/requested-delivery";
 import { deliveryLog, eventShard } from "../storage/stubs";
@@ -28,19 +28,7 @@ export interface DeliveryRecord {
 }
 
 /** An attempt with what its request is built again from: the revision it was sent with. */
-export interface AttemptDetailRecord {
-  id: string;
-  attempt: number;
-  status: "success" | "failed" | "retrying" | "skipped";
-  response_code: number | null;
-  response_time_ms: number | null;
-  response_content_type: string | null;
-  response_body: string | null;
-  error_code: string | null;
-  error: string | null;
-  created_at: number;
-  signed_headers: string | null;
-  revision_id: string | null;
+export type AttemptDetailRecord = AttemptDetailRow & {
   /** Null when the attempt has no revision (a skip) or its revision is gone. */
   url: string | null;
   method: string | null;
@@ -48,7 +36,7 @@ export interface AttemptDetailRecord {
   secret_enc: string | null;
   previous_secret_enc: string | null;
   previous_secret_expires_at: number | null;
-}
+};
 
 type WebhookState = Pick<DeliveryRecord, "webhook_status" | "paused_reason">;
 type Revision = Pick<AttemptDetailRecord, "url" | "method" | "headers_enc" | "secret_enc" | "previous_secret_enc" | "previous_secret_expires_at"> & { id: string };

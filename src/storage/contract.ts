@@ -68,36 +68,17 @@ export interface AttemptWrite {
 }
 
 /** A row of the logs list (GET /v1/webhooks/{id}/logs). */
-export interface AttemptRecord {
-  id: string;
-  delivery_id: string;
+export type AttemptRecord = Pick<AttemptWrite, "id" | "delivery_id" | "attempt" | "status" | "response_code" | "response_time_ms" | "error_code" | "error" | "created_at"> & {
   event_id: string;
   event: string;
-  attempt: number;
-  status: AttemptStatus;
-  response_code: number | null;
-  response_time_ms: number | null;
-  error_code: string | null;
-  error: string | null;
   test: number;
-  created_at: number;
-}
+};
 
 /** An attempt as the delivery detail shows it (the revision's fields are joined from D1 by the caller). */
-export interface AttemptDetailRow {
-  id: string;
-  attempt: number;
-  status: AttemptStatus;
-  response_code: number | null;
-  response_time_ms: number | null;
-  response_content_type: string | null;
-  response_body: string | null;
-  error_code: string | null;
-  error: string | null;
-  created_at: number;
-  signed_headers: string | null;
-  revision_id: string | null;
-}
+export type AttemptDetailRow = Pick<
+  AttemptWrite,
+  "id" | "attempt" | "status" | "response_code" | "response_time_ms" | "response_content_type" | "response_body" | "error_code" | "error" | "created_at" | "signed_headers" | "revision_id"
+>;
 
 /** Log order: newest first on (created_at, id). */
 export interface Position {

@@ -11,25 +11,13 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { healthStub } from "../../src/durable/health-client";
-import { dayOf } from "../../src/storage/partitions";
 import { deliveryLog } from "../../src/storage/stubs";
 import { seedPartition } from "./seed-partition";
-import { createdAtOf, seededAttempt, type SeedSpec } from "./seed-sql";
+import { seedDays, seededAttempt, type SeedSpec } from "./seed-sql";
+
+export { seedDays };
 
 export type Seeded = ReturnType<typeof seededAttempt>;
-
-/** The rows of the pattern per day of their creation: [day, first row, last row]. */
-export function seedDays(spec: SeedSpec): [number, number, number][] {
-  const first = spec.first ?? 0;
-  const out: [number, number, number][] = [];
-  for (let i = first; i < first + spec.count; i++) {
-    const day = dayOf(createdAtOf(i, spec));
-    const last = out.at(-1);
-    if (last && last[0] === day) last[2] = i;
-    else out.push([day, i, i]);
-  }
-  return out;
-}
 
 /** Inserts the rows of `spec` into the webhook's partitions and answers them as the pattern says they are. */
 export async function seedLog(spec: SeedSpec): Promise<Seeded[]> {

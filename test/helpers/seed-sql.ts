@@ -125,3 +125,17 @@ SELECT ${deliveryIdSql(s)}, 'rev_seeded', printf('evt_${s.tag}_%08d', i),
   json_array(json_array(t, printf('att_${s.tag}_%08d', i)))
 FROM r`;
 }
+
+/** The rows of the pattern per day of their creation: [day, first row, last row]. */
+export function seedDays(spec: SeedSpec): [number, number, number][] {
+  const first = spec.first ?? 0;
+  const out: [number, number, number][] = [];
+  for (let i = first; i < first + spec.count; i++) {
+    // dayOf (src/storage/partitions.ts) written out: the bench imports this file under Node, without the worker's module resolution.
+    const day = Math.floor(createdAtOf(i, spec) / 86_400_000);
+    const last = out.at(-1);
+    if (last && last[0] === day) last[2] = i;
+    else out.push([day, i, i]);
+  }
+  return out;
+}
