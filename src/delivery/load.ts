@@ -12,16 +12,8 @@ import { deliveryLog, eventShard } from "../storage/stubs";
 import { fault } from "./faults";
 import type { DeliveryMessage } from "./messages";
 
-/** Everything one attempt needs. */
-export interface DeliveryRow {
-  id: string;
-  organisation_id: number;
-  webhook_id: string;
-  revision_id: string;
-  event_id: string;
-  event: string;
-  status: "pending" | "success" | "failed" | "skipped";
-  attempts: number;
+/** Everything one attempt needs: the delivery as its partition holds it, its body, its revision and its webhook's state. */
+export type DeliveryRow = Pick<DeliveryState, "id" | "organisation_id" | "webhook_id" | "revision_id" | "event_id" | "event" | "status" | "attempts" | "last_attempt"> & {
   body: string;
   url: string;
   method: string;
@@ -33,13 +25,11 @@ export interface DeliveryRow {
   webhook_status: "inactive" | "active" | "paused" | null;
   /** As the head last mirrored it to D1: a success calls the head only when there is a streak to end. */
   failure_streak: number | null;
-  /** A resent delivery ends after this attempt, whatever comes of it (resend.ts). */
-  last_attempt: number | null;
   /** Set while the webhook is in the slow lane (lanes.ts). */
   slow_since: number | null;
   /** The revision's retry_schedule (JSON): a pending delivery keeps the schedule it was created with. */
   retry_schedule: string;
-}
+};
 
 /** Where a message's delivery lives. */
 export type DeliveryRef = Pick<DeliveryMessage, "delivery_id" | "organisation_id" | "webhook_id" | "event_id" | "body">;
