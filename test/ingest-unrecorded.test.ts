@@ -3,15 +3,17 @@
  * used, and a retry with it records the event once, with one delivery per webhook, delivered once:
  * - the D1 read of the fan-out fails: nothing was recorded (503);
  * - the shard does not answer: it may or may not have stored the event (504, outcome unknown);
- * - the shard stored the event and the webhook's partition failed: 504 too, and the retry
- *   finishes the fan-out the first request began.
+ * - the shard stored the event and a paused webhook's partition failed to log the skip: 504 too,
+ *   and the retry finishes the fan-out the first request began.
+ * A pending delivery is written to no partition before its first attempt, so only skips can fail
+ * there; a delivery whose message the first request never sent is enqueued by the retry.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { eventShard } from "../src/storage/stubs";
-import { activate, createOrganisation, createWebhook, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
+import { activate, createOrganisation, createWebhook, expectStatus, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
 import { deliveriesOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
@@ -68,9 +70,10 @@ async function expectRecordedOnce(s: Awaited<ReturnType<typeof setup>>, eventId:
   expect(await postEvent(env, { ...s.event, event_id: eventId })).toMatchObject({ status: 202, body: { deliveries: 1 } });
   const stored = await eventShard(env, s.org.id, eventId).get(s.org.id, eventId);
   expect(stored?.fanout).toHaveLength(1);
-  expect(await deliveriesOf(s.wh.id)).toHaveLength(1);
   await waitFor(async () => (await received(s.b)).length >= 1 || undefined);
+  await waitFor(async () => (await deliveriesOf(s.wh.id))[0]?.status === "success" || undefined);
   await new Promise((r) => setTimeout(r, 500));
+  expect(await deliveriesOf(s.wh.id)).toMatchObject([{ id: stored!.fanout[0]!.delivery_id, status: "success", attempts: 1 }]);
   expect((await received(s.b)).map((r) => JSON.parse(r.body).event_id)).toEqual([eventId]);
 }
 
@@ -102,12 +105,19 @@ describe("ingest that cannot record an event", () => {
     await expectRecordedOnce(s, eventId);
   });
 
-  it("answers 504 when the webhook's partition fails after the shard stored the event; the retry finishes the fan-out", async () => {
+  it("answers 504 when a paused webhook's partition fails to log the skip after the shard stored the event; the retry logs it once", async () => {
     const s = await setup("partition-down");
+    await expectStatus(200, "POST", `/v1/webhooks/${s.wh.id}/pause`, { token: s.org.api_key });
     const broken = { ...env, DELIVERY_LOG: failingNamespace(env.DELIVERY_LOG, "accept", "Network connection lost.", "before") };
     const unknown = await postEvent(broken, s.event);
     expect(unknown.status).toBe(504);
     const eventId = unknown.body.event_id as string;
-    await expectRecordedOnce(s, eventId);
+    expect(await deliveriesOf(s.wh.id)).toHaveLength(0);
+
+    for (let i = 0; i < 2; i++) expect(await postEvent(env, { ...s.event, event_id: eventId })).toMatchObject({ status: 202, body: { deliveries: 1, skipped: 1 } });
+    const stored = await eventShard(env, s.org.id, eventId).get(s.org.id, eventId);
+    expect(await deliveriesOf(s.wh.id)).toMatchObject([{ id: stored!.fanout[0]!.delivery_id, status: "skipped", attempts: 0 }]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await received(s.b)).toEqual([]);
   });
 });

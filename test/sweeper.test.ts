@@ -1,12 +1,14 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { acceptEvent } from "../src/delivery/accept-event";
 import type { DeliveryLog } from "../src/durable/delivery-log/object";
 import { staleAfter } from "../src/durable/delivery-log/sweep";
-import { dayOfDelivery } from "../src/storage/partitions";
-import { deliveryLog } from "../src/storage/stubs";
-import { activate, createOrganisation, createWebhook, waitFor } from "./helpers/api";
+import { sweepShard } from "../src/durable/event-shard/sweep";
+import { MeteredSql } from "../src/durable/metered-sql";
+import { dayOfDelivery, timeOfId } from "../src/storage/partitions";
+import { deliveryLog, eventShard } from "../src/storage/stubs";
+import { activate, call, createOrganisation, createWebhook, waitFor } from "./helpers/api";
 import { deliveriesOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
@@ -23,41 +25,121 @@ const brokenQueue = {
   } as unknown as typeof env.DELIVERY_QUEUE,
 };
 
-describe("the sweep (the partition's alarm)", () => {
-  it("re-enqueues deliveries that never reached the queue, once they are overdue", async () => {
+/** The shard's sweep with a chosen environment and time, as its alarm runs it. */
+const sweepWith = (shard: ReturnType<typeof eventShard>, e: typeof env, organisationId: number, now: number) =>
+  runInDurableObject(shard, (_o, state) => sweepShard(new MeteredSql(state.storage.sql), state.storage.kv, e, organisationId, now));
+
+describe("the sweep (the shard's alarm, then the partition's)", () => {
+  it("re-enqueues deliveries that never reached the queue, once they are overdue, even when the queue loses them twice", async () => {
     const org = await createOrganisation();
     const b = bucket("sweep");
     const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
     await activate(org.api_key, wh.id);
 
-    // The event is recorded although the queue send failed: the caller may be told 202.
+    // The event is recorded although the queue send failed: the caller may be told 202. Its
+    // delivery is in the event's shard only: nothing is written to a partition before an attempt.
     const accepted = await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", data: { n: 1 } });
     expect(accepted.deliveries).toBe(1);
-    const [d] = await deliveriesOf(wh.id);
-    expect(d!.status).toBe("pending");
-    const log = deliveryLog(env, org.id, wh.id, dayOfDelivery(d!.id));
+    const shard = eventShard(env, org.id, accepted.event_id);
+    const [f] = (await shard.get(org.id, accepted.event_id))!.fanout;
+    expect(f!.status).toBe("pending");
+    expect(await deliveriesOf(wh.id)).toEqual([]);
+    const created = timeOfId(f!.delivery_id);
 
-    // The partition armed its alarm for when the delivery can be overdue.
-    const alarm = await runInDurableObject(log, (_o, state) => state.storage.getAlarm());
+    // The shard armed its alarm for when the delivery can be overdue, no later.
+    const alarm = await runInDurableObject(shard, (_o, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm!).toBeGreaterThan(Date.now());
+    expect(alarm!).toBeLessThanOrEqual(created + staleAfter(env));
 
     // Not yet overdue: the sweep leaves it (it may still be on its way through the queue).
-    expect(await runDurableObjectAlarm(log)).toBe(true);
+    expect((await sweepWith(shard, env, org.id, Date.now())).handedOver).toEqual([]);
+    expect(await deliveriesOf(wh.id)).toEqual([]);
+
+    // Overdue, and the queue loses it again: the shard hands it to its partition, due now.
+    const overdue = created + staleAfter(env) + 1_000;
+    const report = await sweepWith(shard, brokenQueue, org.id, overdue);
+    expect(report.handedOver).toEqual([f!.delivery_id]);
+    expect(report.unsent).toBe(1);
+    const [d] = await deliveriesOf(wh.id);
+    expect(d).toMatchObject({ id: f!.delivery_id, status: "pending", attempts: 0 });
+    // Handed over once: a later run of the shard finds nothing new.
+    expect((await sweepWith(shard, env, org.id, overdue + 1_000)).handedOver).toEqual([]);
     await new Promise((r) => setTimeout(r, 500));
     expect(await received(b)).toEqual([]);
-    expect((await deliveriesOf(wh.id))[0]!.status).toBe("pending");
 
-    // Overdue (as after a restart that lost the local queue): the sweep sends it again.
-    const report = await runInDurableObject(log, (instance: DeliveryLog) => instance.sweep(Date.now() + staleAfter(env) + 1_000));
-    expect(report!.requeued.map((r) => r.delivery_id)).toEqual([d!.id]);
+    // The partition owns it now: its alarm is armed, and once it is overdue there its sweep sends it.
+    const log = deliveryLog(env, org.id, wh.id, dayOfDelivery(d!.id));
+    expect(await runInDurableObject(log, (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    // (Its due time is the shard's run, `overdue`: it is overdue in the partition a STALE later.)
+    expect((await runInDurableObject(log, (instance: DeliveryLog) => instance.sweep(overdue + staleAfter(env) - 1_000)))!.requeued).toEqual([]);
+    const requeued = await runInDurableObject(log, (instance: DeliveryLog) => instance.sweep(overdue + staleAfter(env) + 1_000));
+    expect(requeued!.requeued.map((r) => r.delivery_id)).toEqual([d!.id]);
     const [got] = await waitFor(async () => {
       const r = await received(b);
       return r.length ? r : undefined;
     });
     expect(got!.headers["x-delivery-id"]).toBe(d!.id);
     await waitFor(async () => ((await deliveriesOf(wh.id))[0]!.status === "success" ? true : undefined));
+    expect((await deliveriesOf(wh.id))[0]!.attempts).toBe(1);
     // Nothing pending: the next run finds nothing to send.
-    expect((await runInDurableObject(log, (instance: DeliveryLog) => instance.sweep(Date.now() + staleAfter(env) + 1_000)))!.requeued).toEqual([]);
+    expect((await runInDurableObject(log, (instance: DeliveryLog) => instance.sweep(overdue + 2 * staleAfter(env))))!.requeued).toEqual([]);
+  });
+
+  it("sends an overdue delivery straight from the shard when the queue takes it, once", async () => {
+    const org = await createOrganisation();
+    const b = bucket("sweep-once");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    await activate(org.api_key, wh.id);
+    const accepted = await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", data: { n: 2 } });
+    const shard = eventShard(env, org.id, accepted.event_id);
+    const [f] = (await shard.get(org.id, accepted.event_id))!.fanout;
+
+    const report = await sweepWith(shard, env, org.id, timeOfId(f!.delivery_id) + staleAfter(env) + 1_000);
+    expect(report).toMatchObject({ handedOver: [f!.delivery_id], unsent: 0 });
+    await waitFor(async () => ((await deliveriesOf(wh.id))[0]?.status === "success" ? true : undefined));
+    expect(await received(b)).toHaveLength(1);
+    expect((await deliveriesOf(wh.id))[0]!.attempts).toBe(1);
+  });
+
+  it("leaves a delivery alone once it was attempted, and hands over none of a deleted webhook", async () => {
+    const org = await createOrganisation();
+    const b = bucket("sweep-none");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    const gone = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    await activate(org.api_key, wh.id);
+    await activate(org.api_key, gone.id);
+    // Delivered as usual: its partition has it once its attempt is logged.
+    const accepted = await acceptEvent(env, { organisation_id: org.id, event: "workflow.created", data: { n: 3 } });
+    await waitFor(async () => ((await deliveriesOf(wh.id))[0]?.status === "success" && (await deliveriesOf(gone.id))[0]?.status === "success" ? true : undefined));
+    // A second event's deliveries are lost, then one of its webhooks is deleted.
+    const lost = await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", data: { n: 4 } });
+    expect(await call("DELETE", `/v1/webhooks/${gone.id}`, { token: org.api_key })).toMatchObject({ status: 204 });
+
+    const shard = eventShard(env, org.id, accepted.event_id);
+    const other = eventShard(env, org.id, lost.event_id);
+    const overdue = Date.now() + staleAfter(env) + 1_000;
+    expect((await sweepWith(shard, env, org.id, overdue)).handedOver).toEqual([]);
+    const lostOnes = (await other.get(org.id, lost.event_id))!.fanout;
+    const kept = lostOnes.find((x) => x.webhook_id === wh.id)!.delivery_id;
+    expect((await sweepWith(other, env, org.id, overdue)).handedOver).toEqual([kept]);
+    await waitFor(async () => ((await deliveriesOf(wh.id)).find((x) => x.id === kept)?.status === "success" ? true : undefined));
+    expect(await deliveriesOf(gone.id, org.id)).toEqual([]);
+  });
+
+  it("arms the partition's sweep when a first attempt fails and its delivery is written waiting for a retry", async () => {
+    const org = await createOrganisation();
+    const b = bucket("sweep-retry");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b, "status/500"), events: ["workflow.created"] });
+    await activate(org.api_key, wh.id);
+    await acceptEvent(env, { organisation_id: org.id, event: "workflow.created", data: { n: 5 } });
+    // Written by its first attempt's record, not by ingest: that record is what must arm the alarm.
+    const [d] = await waitFor(async () => {
+      const ds = await deliveriesOf(wh.id);
+      return ds[0]?.attempts === 1 ? ds : undefined;
+    });
+    expect(d!.status).toBe("pending");
+    const log = deliveryLog(env, org.id, wh.id, dayOfDelivery(d!.id));
+    expect(await runInDurableObject(log, (_o, state) => state.storage.getAlarm())).not.toBeNull();
   });
 });

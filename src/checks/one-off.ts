@@ -49,6 +49,8 @@ export interface Call {
 
 /** The shape the delivery pipeline sends from, for the webhook's current revision. */
 export const asDeliveryRow = (t: Target, call: Call): DeliveryRow => ({
+  // Logged by logCall, not record: nothing reads this.
+  stored: false,
   id: call.deliveryId,
   organisation_id: t.organisation_id,
   webhook_id: t.id,

@@ -143,7 +143,8 @@ export interface EventRecord {
 /**
  * An event of the organisation with each of its deliveries, or null: the event from its shard,
  * then its fan-out's deliveries from their webhooks' partitions (one call per webhook, in
- * parallel). A delivery whose partition no longer has it (its webhook deleted) is left out.
+ * parallel). A delivery its partition does not hold is pending with no attempt yet, unless its
+ * webhook was deleted: then it is left out.
  */
 export async function findEvent(env: Env, organisationId: number, eventId: string): Promise<EventRecord | null> {
   const event = await eventShard(env, organisationId, eventId).get(organisationId, eventId);
@@ -156,14 +157,27 @@ export async function findEvent(env: Env, organisationId: number, eventId: strin
     group.ids.push(f.delivery_id);
     byPartition.set(key, group);
   }
-  const loaded = await Promise.all(
+  const loaded = (await Promise.all(
     [...byPartition.values()].map(({ scope, ids }) => deliveryLog(env, organisationId, scope.webhookId, scope.day).load(scope, ids)),
-  );
-  const deliveries = loaded
-    .flat()
-    .map((d) => ({ id: d.id, webhook_id: d.webhook_id, status: d.status, attempts: d.attempts }))
+  )).flat();
+  // Not in its partition: not attempted yet (src/delivery/accept-event.ts), unless its webhook was deleted.
+  const found = new Set(loaded.map((d) => d.id));
+  const unattempted = event.fanout.filter((f) => !found.has(f.delivery_id));
+  const live = await liveWebhooks(env, organisationId, [...new Set(unattempted.map((f) => f.webhook_id))]);
+  const deliveries = [
+    ...loaded.map((d) => ({ id: d.id, webhook_id: d.webhook_id, status: d.status, attempts: d.attempts })),
+    ...unattempted.filter((f) => live.has(f.webhook_id)).map((f) => ({ id: f.delivery_id, webhook_id: f.webhook_id, status: "pending", attempts: 0 })),
+  ]
     .sort((a, b) => (a.webhook_id === b.webhook_id ? cmp(a.id, b.id) : cmp(a.webhook_id, b.webhook_id)));
   return { id: event.id, event: event.event, body: event.body, deliveries };
+}
+
+async function liveWebhooks(env: Env, organisationId: number, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const batches = await env.DB.batch(
+    chunks(ids).map((part) => env.DB.prepare(`SELECT id FROM webhooks WHERE organisation_id = ? AND id IN (${part.map(() => "?").join(",")})`).bind(organisationId, ...part)),
+  );
+  return new Set(batches.flatMap((res) => (res.results as { id: string }[]).map((r) => r.id)));
 }
 
 /** Binary order, as SQLite's ORDER BY on TEXT compared them. */

@@ -1,14 +1,17 @@
 /**
- * Ingest: record an event in its shard, create its deliveries in their webhooks' partitions for
- * the day, then enqueue them. No D1 write: D1 is read once for the fan-out (which of the
- * organisation's webhooks are subscribed, and whether they are active or paused). The event is
- * durable in its shard, and the deliveries pending in their partitions, before anyone is told
- * 202; if the queue send fails afterwards, each partition's sweep alarm enqueues them again.
+ * Ingest: record an event in its shard, then enqueue its deliveries. No D1 write: D1 is read
+ * once for the fan-out (which of the organisation's webhooks are subscribed, and whether they
+ * are active or paused). One object call whatever the fan-out: the event, with its delivery ids,
+ * is durable in its shard before anyone is told 202, and a pending delivery is first written to
+ * its webhook's partition with its first attempt (src/durable/delivery-log/record.ts). What the
+ * queue does not take, or loses, the shard's sweep finds (src/durable/event-shard/sweep.ts): it
+ * writes the delivery to its partition, whose sweep owns it from then on, and enqueues it again.
+ * Skipped deliveries (a paused webhook) are logged in their partitions here, as their one attempt.
  *
  * Idempotency on event_id: every copy of an id reaches the same shard, which runs one call at a
  * time, so concurrent duplicates store one event with one set of delivery ids. A duplicate is
- * told the stored answer (or 409 when its body differs) and completes the fan-out again with the
- * stored ids, which adds nothing unless a crash cut the first request short before it finished.
+ * told the stored answer (or 409 when its body differs) and completes the fan-out again: the
+ * skips are logged (once), and a delivery not attempted yet is enqueued again (fanOut).
  */
 import type { Env } from "../env";
 import { ApiError } from "../errors";
@@ -17,7 +20,7 @@ import { canonicalJson } from "../lib/canonical-json";
 import { newId } from "../lib/ids";
 import { retryTransient } from "../lib/transient";
 import { Timing } from "../lib/server-timing";
-import type { EventToStore, StoredEvent } from "../storage/contract";
+import type { EventToStore, StoredEvent, StoredFanout } from "../storage/contract";
 import { dayOfDelivery } from "../storage/partitions";
 import { deliveryLog, eventShard } from "../storage/stubs";
 import { enqueueDeliveries } from "./enqueue";
@@ -106,26 +109,40 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
     throw new ApiError("CONFLICT", `Event ${eventId} was already accepted with a different body; use a new event_id`);
   }
 
-  // The fan-out, idempotent on the stored delivery ids: a duplicate repeats it harmlessly. Until
-  // it is done nothing is told 202; if it fails the caller retries with the same event id.
+  // Skips are logged in their partitions (idempotent on the stored delivery ids). Until that is
+  // done nothing is told 202; if it fails the caller retries with the same event id.
   const pending = await timing
-    .measure("partitions", () => createDeliveries(env, orgId, stored))
+    .measure("partitions", () => fanOut(env, orgId, stored, answer.duplicate))
     .catch((err: unknown) => {
       throw new EventNotRecorded(eventId, "unknown", err);
     });
+  // What the queue does not take, the shard's sweep enqueues: the event is stored.
   if (pending.length > 0) await timing.measure("queue", () => enqueueDeliveries(env, pending));
   return { event_id: eventId, deliveries: stored.deliveries, skipped: stored.skipped, duplicate: answer.duplicate };
 }
 
-/** Creates the event's deliveries in their webhooks' partitions (one call each, in parallel); answers the newly pending ones to enqueue. */
-async function createDeliveries(env: Env, organisationId: number, e: StoredEvent) {
+/**
+ * The messages to enqueue, after logging the skipped deliveries. A new event's pending ones are
+ * all enqueued, and written nowhere but the shard. A duplicate's pending ones are enqueued again
+ * only if their partitions do not hold them (never attempted: the first request may have ended
+ * before its send), read, not written; one whose first message is still in the queue may then be
+ * sent twice, with the same X-Delivery-ID, and is logged once (src/durable/delivery-log/record.ts).
+ */
+async function fanOut(env: Env, organisationId: number, e: StoredEvent, duplicate: boolean) {
+  const messageOf = (f: StoredFanout) => ({
+    delivery_id: f.delivery_id, attempt: 1, organisation_id: organisationId, webhook_id: f.webhook_id, event_id: e.id,
+    revision_id: f.revision_id, event: e.event, ...bodyToCarry(e.body),
+  });
   const created = await Promise.all(
     e.fanout.map(async (f) => {
+      if (f.status === "pending" && !duplicate) return [messageOf(f)];
       const day = dayOfDelivery(f.delivery_id);
-      const delivery = { id: f.delivery_id, event_id: e.id, event: e.event, revision_id: f.revision_id, status: f.status, created_at: e.created_at };
       const scope = { organisationId, webhookId: f.webhook_id, day };
-      const fresh = await retryTransient(() => deliveryLog(env, organisationId, f.webhook_id, day).accept(scope, [delivery]));
-      return fresh.map((id) => ({ delivery_id: id, attempt: 1, organisation_id: organisationId, webhook_id: f.webhook_id, event_id: e.id, ...bodyToCarry(e.body) }));
+      const log = deliveryLog(env, organisationId, f.webhook_id, day);
+      if (f.status === "pending") return (await retryTransient(() => log.load(scope, [f.delivery_id]))).length === 0 ? [messageOf(f)] : [];
+      const delivery = { id: f.delivery_id, event_id: e.id, event: e.event, revision_id: f.revision_id, status: f.status, created_at: e.created_at };
+      await retryTransient(() => log.accept(scope, [delivery]));
+      return [];
     }),
   );
   return created.flat();

@@ -7,13 +7,15 @@
 import type { Env } from "../env";
 import { retryTransient } from "../lib/transient";
 import type { DeliveryState } from "../storage/contract";
-import { dayOfDelivery, shardOf } from "../storage/partitions";
+import { dayOfDelivery, shardOf, timeOfId } from "../storage/partitions";
 import { deliveryLog, eventShard } from "../storage/stubs";
 import { fault } from "./faults";
 import type { DeliveryMessage } from "./messages";
 
 /** Everything one attempt needs: the delivery as its partition holds it, its body, its revision and its webhook's state. */
 export type DeliveryRow = Pick<DeliveryState, "id" | "organisation_id" | "webhook_id" | "revision_id" | "event_id" | "event" | "status" | "attempts" | "last_attempt"> & {
+  /** False for a first attempt whose delivery is not in its partition yet: recording it creates it (src/durable/delivery-log/record.ts). */
+  stored: boolean;
   body: string;
   url: string;
   method: string;
@@ -32,7 +34,7 @@ export type DeliveryRow = Pick<DeliveryState, "id" | "organisation_id" | "webhoo
 };
 
 /** Where a message's delivery lives. */
-export type DeliveryRef = Pick<DeliveryMessage, "delivery_id" | "organisation_id" | "webhook_id" | "event_id" | "body">;
+export type DeliveryRef = Pick<DeliveryMessage, "delivery_id" | "attempt" | "organisation_id" | "webhook_id" | "event_id" | "revision_id" | "event" | "body">;
 
 type Revision = Pick<DeliveryRow, "url" | "method" | "retry_schedule" | "headers_enc" | "secret_enc" | "previous_secret_enc" | "previous_secret_expires_at"> & { id: string };
 type Hook = { id: string; organisation_id: number; status: DeliveryRow["webhook_status"]; slow_since: number | null; failure_streak: number };
@@ -52,10 +54,12 @@ export async function loadDeliveries(env: Env, refs: DeliveryRef[]): Promise<Map
   const unique = [...new Map(refs.map((r) => [r.delivery_id, r])).values()];
   if (unique.length === 0) return out;
   // Reads: safe to try again on a transient error.
-  const [states, bodies] = await Promise.all([
+  const [stored, bodies] = await Promise.all([
     readStates(env, unique),
     readBodies(env, unique),
   ]);
+  const found = new Set(stored.map((s) => s.id));
+  const states = [...stored, ...unique.filter((r) => !found.has(r.delivery_id)).flatMap(unstored)];
   const { revisions, hooks } = await readControlPlane(env, states);
   for (const s of states) {
     const rev = revisions.get(s.revision_id);
@@ -64,7 +68,7 @@ export async function loadDeliveries(env: Env, refs: DeliveryRef[]): Promise<Map
     // A deleted webhook (its revisions go with it) or an event past retention: nothing to send.
     if (!rev || !hook || hook.organisation_id !== s.organisation_id || body === undefined) continue;
     out.set(s.id, {
-      id: s.id, organisation_id: s.organisation_id, webhook_id: s.webhook_id, revision_id: s.revision_id,
+      stored: found.has(s.id), id: s.id, organisation_id: s.organisation_id, webhook_id: s.webhook_id, revision_id: s.revision_id,
       event_id: s.event_id, event: s.event, status: s.status, attempts: s.attempts, last_attempt: s.last_attempt,
       body, url: rev.url, method: rev.method, retry_schedule: rev.retry_schedule, headers_enc: rev.headers_enc,
       secret_enc: rev.secret_enc, previous_secret_enc: rev.previous_secret_enc, previous_secret_expires_at: rev.previous_secret_expires_at,
@@ -72,6 +76,20 @@ export async function loadDeliveries(env: Env, refs: DeliveryRef[]): Promise<Map
     });
   }
   return out;
+}
+
+/**
+ * A first attempt's delivery that its partition does not hold yet: pending, nothing attempted, as
+ * its message describes it. Any later attempt's delivery is stored (its first attempt was logged
+ * before the retry was enqueued); one missing is gone (its partition dropped), so nothing is sent.
+ */
+function unstored(r: DeliveryRef): DeliveryState[] {
+  if (r.attempt !== 1 || r.revision_id === undefined || r.event === undefined) return [];
+  const created = timeOfId(r.delivery_id);
+  return [{
+    id: r.delivery_id, organisation_id: r.organisation_id, webhook_id: r.webhook_id, revision_id: r.revision_id, event_id: r.event_id, event: r.event,
+    status: "pending", attempts: 0, last_attempt: null, next_attempt_at: created, test: 0, call: 0, created_at: created, updated_at: created,
+  }];
 }
 
 /** One call per partition (webhook and day). */

@@ -1,6 +1,6 @@
 /**
- * Queue messages carry ids only (a message is limited to 128 KB; the payload lives in the
- * event's shard). `attempt` is the attempt this message asks for: a message whose attempt was
+ * Queue messages carry ids, and small bodies (a message is limited to 128 KB; the payload lives
+ * in the event's shard). `attempt` is the attempt this message asks for: a message whose attempt was
  * already made is stale (a duplicate from the queue or a partition's sweep) and only re-runs the
  * idempotent side effects. The organisation, webhook and event ids name the objects that hold
  * the delivery (its webhook's partition for the day in its id) and the body (the event's shard).
@@ -12,6 +12,14 @@ export interface DeliveryMessage {
   organisation_id: number;
   webhook_id: string;
   event_id: string;
+  /**
+   * The delivery as ingest created it: its revision and event type. A first attempt's delivery
+   * is not stored until that attempt is logged (src/delivery/accept-event.ts), so its message
+   * carries what the consumer would otherwise read from the partition. Absent in messages from
+   * before that change, whose deliveries are all stored.
+   */
+  revision_id?: string;
+  event?: string;
   /**
    * The event's body, when small (MESSAGE_BODY_MAX): the consumer then sends without reading the
    * event's shard. A copy only: the body is durable in the shard, which the sweep, resend and

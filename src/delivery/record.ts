@@ -1,8 +1,8 @@
 import type { Env } from "../env";
 import { newId } from "../lib/ids";
 import { retryTransient } from "../lib/transient";
-import type { AttemptWrite } from "../storage/contract";
-import { dayOfDelivery } from "../storage/partitions";
+import type { AttemptWrite, NewDelivery } from "../storage/contract";
+import { dayOfDelivery, timeOfId } from "../storage/partitions";
 import { deliveryLog } from "../storage/stubs";
 import { fault } from "./faults";
 import type { DeliveryRow } from "./load";
@@ -38,6 +38,12 @@ function toWrite(r: AttemptResult): AttemptWrite {
   };
 }
 
+/** The deliveries of first attempts that are not stored yet: the partition creates them with their attempt. */
+const fresh = (results: AttemptResult[]): NewDelivery[] =>
+  results
+    .filter((r) => !r.row.stored)
+    .map(({ row }) => ({ id: row.id, event_id: row.event_id, event: row.event, revision_id: row.revision_id, status: "pending", created_at: timeOfId(row.id) }));
+
 /**
  * Writes a batch of attempt results: one call per partition (webhook and day), in parallel.
  * Each partition logs an attempt only if its delivery is still in the state the attempt started
@@ -61,7 +67,7 @@ export async function recordAttempts(env: Env, results: AttemptResult[]): Promis
       const day = dayOfDelivery(id);
       const ids = await retryTransient(() => {
         fault("storage");
-        return deliveryLog(env, organisationId, webhookId, day).record({ organisationId, webhookId, day }, indexes.map((i) => writes[i]!));
+        return deliveryLog(env, organisationId, webhookId, day).record({ organisationId, webhookId, day }, indexes.map((i) => writes[i]!), fresh(indexes.map((i) => results[i]!)));
       });
       for (const d of ids) won.add(d);
     }),

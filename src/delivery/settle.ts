@@ -135,13 +135,17 @@ export class Settler {
   }
 }
 
-/** The message that asks for this attempt of the delivery. */
+/**
+ * The message that asks for this attempt of the delivery. A first attempt moved or handed back
+ * before anything was logged names its revision and event type: its delivery is not stored yet.
+ */
 const messageOf = (row: DeliveryRow, attempt: number): Enqueued => ({
   delivery_id: row.id,
   attempt,
   organisation_id: row.organisation_id,
   webhook_id: row.webhook_id,
   event_id: row.event_id,
+  ...(row.stored ? {} : { revision_id: row.revision_id, event: row.event }),
   ...bodyToCarry(row.body),
 });
 

@@ -24,13 +24,15 @@ export function checkNew(scope: LogScope, deliveries: NewDelivery[]) {
 }
 
 /**
- * INSERT OR IGNORE each delivery: one row written for a pending one, no index entry (its first
- * attempt is due at creation; see migrations/0000_init.ts). A skipped one (paused webhook) also
- * logs its skip attempt now, as the D1 trigger deliveries_skipped_log did: attempt 1, "paused",
- * no revision, and, as then, not counted in the statistics. Answers the ids newly inserted as
- * pending: a repeated call inserts nothing and answers none.
+ * INSERT OR IGNORE each delivery. A skipped one (paused webhook) also logs its skip attempt now,
+ * as the D1 trigger deliveries_skipped_log did: attempt 1, "paused", no revision, and, as then,
+ * not counted in the statistics. A pending one is written here only when its first message may
+ * be lost (the shard's sweep, a retried ingest: src/durable/event-shard/sweep.ts): `dueAt` puts
+ * it in deliveries_due, so this partition's sweep sends it again if that message is lost too.
+ * (A pending one without `dueAt` is due at its creation, above the sweep's mark.) Answers the
+ * ids newly inserted as pending: a repeated call inserts nothing and answers none.
  */
-export function insertDeliveries(log: Log, deliveries: NewDelivery[]): string[] {
+export function insertDeliveries(log: Log, deliveries: NewDelivery[], dueAt?: number): string[] {
   const fresh: string[] = [];
   log.storage.transactionSync(() => {
     for (const d of deliveries) {
@@ -41,7 +43,7 @@ export function insertDeliveries(log: Log, deliveries: NewDelivery[]): string[] 
            (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys)
          VALUES (?1, ?2, ?3, ?4, ?5, 0, NULL, ?6, 0, 0, ?7, ?7, NULL, ?8)
          RETURNING id`,
-        d.id, d.revision_id, d.event_id, d.event, d.status, skip ? null : d.created_at, d.created_at,
+        d.id, d.revision_id, d.event_id, d.event, d.status, skip ? null : dueAt === undefined ? d.created_at : Math.max(dueAt, d.created_at + 1), d.created_at,
         packKeys(skip ? [[d.created_at, attemptId!]] : []),
       );
       if (inserted.length === 0) continue;

@@ -59,11 +59,15 @@ export class DeliveryLog extends DurableObject<Env> {
     });
   }
 
-  /** New deliveries from ingest; answers the ids newly inserted as pending (to enqueue). */
-  async accept(scope: LogScope, deliveries: NewDelivery[]): Promise<string[]> {
+  /**
+   * Deliveries written before their first attempt: skipped ones from ingest, and pending ones
+   * whose first message may be lost (`dueAt`: accept.ts). Answers the ids newly inserted as
+   * pending (to enqueue).
+   */
+  async accept(scope: LogScope, deliveries: NewDelivery[], dueAt?: number): Promise<string[]> {
     checkNew(scope, deliveries);
     await this.claim(scope);
-    const fresh = insertDeliveries(this.log, deliveries);
+    const fresh = insertDeliveries(this.log, deliveries, dueAt);
     if (fresh.length > 0) await this.ensureSweep();
     return fresh;
   }
@@ -79,13 +83,20 @@ export class DeliveryLog extends DurableObject<Env> {
     return this.reading(scope) ? loadDeliveries(this.log, scope, ids) : [];
   }
 
-  /** Answers the deliveries whose move won (an attempt already logged with its id counts as won). */
-  record(scope: LogScope, attempts: AttemptWrite[]): string[] {
+  /**
+   * Answers the deliveries whose move won (an attempt already logged with its id counts as won).
+   * `fresh`: the deliveries of first attempts, inserted with their attempt if not stored yet.
+   */
+  async record(scope: LogScope, attempts: AttemptWrite[], fresh: NewDelivery[] = []): Promise<string[]> {
     checkWrites(attempts);
-    // Nothing stored: no delivery to move, and no tables to create for it.
+    checkNew(scope, fresh);
+    if (fresh.length > 0) await this.claim(scope);
+    // Nothing stored and nothing to create: no delivery to move, and no tables to create for it.
     if (!this.reading(scope)) return [];
-    const { won, counted } = recordAttempts(this.log, attempts, Date.now());
+    const { won, counted } = recordAttempts(this.log, attempts, Date.now(), new Map(fresh.map((d) => [d.id, d])));
     if (counted) this.noteActivity(scope);
+    // A retry waits in deliveries_due: the sweep sends it if its message is lost.
+    if (attempts.some((a) => a.status === "retrying")) await this.ensureSweep();
     return won;
   }
 

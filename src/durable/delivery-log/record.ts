@@ -6,10 +6,13 @@
  * logs attempt = attempts + 1 without using one up (a replay gets all that were left). An
  * attempt whose row already exists is a retried call that committed: it counts as won.
  *
- * Rows written for a delivery's successful attempt: the attempt row and the delivery update
- * (no index entry either way), and once per call the totals row and one rollup row per minute.
+ * A delivery's first attempt usually finds no row: ingest writes none (src/delivery/accept-event.ts).
+ * The call then brings the delivery (`fresh`), and it is inserted already moved, as one row.
+ *
+ * Rows written for a delivery's successful attempt: the attempt row and the delivery's insert or
+ * update (no index entry either way), and once per call the totals row and one rollup row per minute.
  */
-import type { AttemptWrite } from "../../storage/contract";
+import type { AttemptWrite, NewDelivery } from "../../storage/contract";
 import type { Log } from "./context";
 import { Tally } from "./counting";
 import { packKeys } from "./keys";
@@ -40,8 +43,16 @@ export function checkWrites(attempts: AttemptWrite[]) {
   }
 }
 
-/** Answers the delivery ids whose move this call won, and whether anything counted changed. */
-export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number): { won: string[]; counted: boolean } {
+type Moving = Pick<DeliveryRow, "status" | "attempts" | "test" | "attempt_keys" | "revision_id" | "origin_revision_id">;
+
+/** A delivery not yet stored, as its row would be at creation: pending, nothing attempted. */
+const unstored = (d: NewDelivery): Moving => ({ status: "pending", attempts: 0, test: 0, attempt_keys: packKeys([]), revision_id: d.revision_id, origin_revision_id: null });
+
+/**
+ * Answers the delivery ids whose move this call won, and whether anything counted changed.
+ * `fresh`: deliveries the caller holds that may not be stored yet (first attempts).
+ */
+export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number, fresh: Map<string, NewDelivery> = new Map()): { won: string[]; counted: boolean } {
   const won = new Set<string>();
   const tally = new Tally();
   log.storage.transactionSync(() => {
@@ -50,27 +61,35 @@ export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number):
         won.add(a.delivery_id);
         continue;
       }
-      const d = log.sql.first<Pick<DeliveryRow, "status" | "attempts" | "test" | "attempt_keys" | "revision_id" | "origin_revision_id">>(
+      const stored = log.sql.first<Moving>(
         "SELECT status, attempts, test, attempt_keys, revision_id, origin_revision_id FROM deliveries WHERE id = ?",
         a.delivery_id,
       );
+      const created = stored ? undefined : fresh.get(a.delivery_id);
+      const d = stored ?? (created && unstored(created));
       if (!d || d.status !== "pending" || d.attempts !== a.attempt - 1) continue;
       insertAttempt(log, d, a);
       const skip = a.status === "skipped";
-      log.sql.all(
-        // A retry due later than the delivery's creation stays in deliveries_due (the sweep's
-        // index); MAX only matters for a zero wait in the creation's own millisecond.
-        `UPDATE deliveries SET status = ?1, attempts = ?2, next_attempt_at = CASE WHEN ?1 = 'pending' THEN MAX(?3, created_at + 1) END,
-                updated_at = ?4, attempt_keys = ?5
-          WHERE id = ?6 AND status = 'pending' AND attempts = ?7`,
-        a.status === "retrying" ? "pending" : a.status,
-        skip ? a.attempt - 1 : a.attempt,
-        a.next_attempt_at,
-        now,
-        packKeys([...keysOf(d), [a.created_at, a.id]]),
-        a.delivery_id,
-        d.attempts,
-      );
+      const status = a.status === "retrying" ? "pending" : a.status;
+      const used = skip ? a.attempt - 1 : a.attempt;
+      const keys = packKeys([...keysOf(d), [a.created_at, a.id]]);
+      if (created) {
+        log.sql.all(
+          `INSERT INTO deliveries
+             (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, CASE WHEN ?5 = 'pending' THEN MAX(?7, ?8 + 1) END, 0, 0, ?8, ?9, NULL, ?10)`,
+          created.id, created.revision_id, created.event_id, created.event, status, used, a.next_attempt_at, created.created_at, now, keys,
+        );
+      } else {
+        log.sql.all(
+          // A retry due later than the delivery's creation stays in deliveries_due (the sweep's
+          // index); MAX only matters for a zero wait in the creation's own millisecond.
+          `UPDATE deliveries SET status = ?1, attempts = ?2, next_attempt_at = CASE WHEN ?1 = 'pending' THEN MAX(?3, created_at + 1) END,
+                  updated_at = ?4, attempt_keys = ?5
+            WHERE id = ?6 AND status = 'pending' AND attempts = ?7`,
+          status, used, a.next_attempt_at, now, keys, a.delivery_id, d.attempts,
+        );
+      }
       tally.add({ test: d.test, status: a.status, created_at: a.created_at, response_time_ms: a.response_time_ms });
       won.add(a.delivery_id);
     }

@@ -2,11 +2,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../env";
 import { newId } from "../../lib/ids";
 import { logRetentionMs } from "../../maintenance/retention";
+import { staleAfter } from "../delivery-log/sweep";
 import type { EventToStore, Meter, ShardAnswer, StoredEvent } from "../../storage/contract";
 import { DAY_MS, dayOf } from "../../storage/partitions";
 import { MeteredSql } from "../metered-sql";
 import { createDay, dropAt, dropDay, liveDays } from "./days";
 import { unpackBody, type StoredBody } from "./body";
+import { sweepShard } from "./sweep";
 import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, toRow } from "./rows";
 
 /**
@@ -20,6 +22,8 @@ import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, 
  */
 export class EventShard extends DurableObject<Env> {
   private readonly sql = new MeteredSql(this.ctx.storage.sql);
+  /** The alarm as this object last set or read it; undefined until it looked. */
+  private alarmAt: number | null | undefined;
 
   async accept(organisationId: number, e: EventToStore): Promise<ShardAnswer> {
     this.own(organisationId, true);
@@ -43,7 +47,9 @@ export class EventShard extends DurableObject<Env> {
     if (fresh) createDay(this.sql, this.ctx.storage.kv, day);
     this.sql.run(insertSql(day), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
     // Awaited only after the insert: from the lookup to here nothing else ran in the object.
-    if (fresh) await this.arm();
+    // The sweep is due once this event's deliveries can be overdue (sweep.ts); retention once the day is new.
+    if (event.fanout.some((f) => f.status === "pending")) await this.armBy(e.created_at + staleAfter(this.env));
+    if (fresh) await this.armBy(this.retentionDue()!);
     return { duplicate: false, event };
   }
 
@@ -73,22 +79,37 @@ export class EventShard extends DurableObject<Env> {
     return this.sql.meter();
   }
 
-  /** Retention: drops the day tables past LOG_RETENTION_DAYS (plus a day of slack), then arms the next run. */
+  /**
+   * Retention, then the sweep (sweep.ts). Retention drops the day tables past LOG_RETENTION_DAYS
+   * (plus a day of slack). The next run is the sooner of the two's.
+   */
   override async alarm(): Promise<void> {
     const retention = logRetentionMs(this.env);
     const now = Date.now();
     for (const day of liveDays(this.ctx.storage.kv)) if (dropAt(day, retention) <= now) dropDay(this.sql, this.ctx.storage.kv, day);
-    await this.arm();
+    const organisationId = this.ctx.storage.kv.get<number>("organisation");
+    const sweep = organisationId === undefined ? null : (await sweepShard(this.sql, this.ctx.storage.kv, this.env, organisationId, now)).next;
+    const next = [sweep, this.retentionDue()].filter((t): t is number => t !== null);
+    this.alarmAt = next.length === 0 ? null : Math.min(...next);
+    if (this.alarmAt === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(this.alarmAt);
   }
 
   /**
    * The next retention run: when the oldest day may go, and at least daily so that a shorter
-   * LOG_RETENTION_DAYS takes effect within a day. No alarm while no day is stored.
+   * LOG_RETENTION_DAYS takes effect within a day. None while no day is stored.
    */
-  private async arm() {
+  private retentionDue(): number | null {
     const oldest = liveDays(this.ctx.storage.kv)[0];
-    if (oldest === undefined) return this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.setAlarm(Math.min(dropAt(oldest, logRetentionMs(this.env)), Date.now() + DAY_MS));
+    return oldest === undefined ? null : Math.min(dropAt(oldest, logRetentionMs(this.env)), Date.now() + DAY_MS);
+  }
+
+  /** The alarm at `at` unless one is set sooner (known in memory after the first look). */
+  private async armBy(at: number) {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   /** Newest day first: a retried ingest is most likely a recent one. */
