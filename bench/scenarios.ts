@@ -33,21 +33,24 @@ export function batchProfile(logFile: string, fromByte: number) {
   // A line the log interleaved with another process's output is skipped, not fatal.
   const batches = [...text.matchAll(/^.*"msg":"delivery batch".*$/gm)].flatMap((m) => {
     try {
-      return [JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; timing: string; object_calls?: number }];
+      return [JSON.parse(m[0].slice(m[0].indexOf("{"))) as { messages: number; queue_messages?: number; timing: string; object_calls?: number }];
     } catch {
       return [];
     }
   });
   const sums: Record<string, number> = {};
   let messages = 0;
+  let queueMessages = 0;
   let objectCalls = 0;
-  for (const { messages: n, timing, object_calls } of batches) {
+  for (const { messages: n, queue_messages, timing, object_calls } of batches) {
     messages += n;
+    // Deliveries come packed (src/delivery/packs.ts): the queue bills messages, not deliveries.
+    queueMessages += queue_messages ?? n;
     objectCalls += object_calls ?? 0;
     for (const m of timing.matchAll(/(\w+);dur=([\d.]+)/g)) sums[m[1]!] = (sums[m[1]!] ?? 0) + Number(m[2]);
   }
   const perBatch = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, batches.length)]));
-  return { batches: batches.length, messages, objectCalls, messagesPerBatch: messages / Math.max(1, batches.length), msPerBatch: perBatch };
+  return { batches: batches.length, messages, queueMessages, objectCalls, messagesPerBatch: messages / Math.max(1, batches.length), msPerBatch: perBatch };
 }
 
 export const logSize = (logFile: string) => statSync(logFile).size;
@@ -118,7 +121,7 @@ export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events
     subscribers: webhooks,
     rowsWritten: meter.rows_written,
     rowsRead: meter.rows_read,
-    messages: consumer.messages,
+    messages: consumer.queueMessages,
     batches: consumer.batches,
     consumerObjectCalls: consumer.objectCalls,
   });

@@ -7,7 +7,8 @@ import { app } from "./app";
 import { consumeDeliveryBatch } from "./delivery/consume";
 import { consumeDeadLetters } from "./delivery/dead-letter";
 import { laneOfQueue } from "./delivery/lanes";
-import type { DeliveryMessage, JobMessage, QueueMessage } from "./delivery/messages";
+import type { JobMessage, QueueMessage } from "./delivery/messages";
+import { unpackBatch } from "./delivery/packs";
 import { armLocalClock } from "./durable/sweep-clock";
 import type { Env } from "./env";
 import { consumeExports } from "./exports/consume";
@@ -35,8 +36,8 @@ export default {
       return consumeExports(jobs.filter((m) => !isRecoveryMessage(m)), env);
     }
     if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch.messages, env);
-    const deliveries = batch.messages.filter((m): m is Message<DeliveryMessage> => m.body.kind === "delivery");
-    if (await consumeDeliveryBatch(deliveries, env, laneOfQueue(batch.queue))) batch.ackAll();
+    // One message per delivery, packs taken apart (src/delivery/packs.ts).
+    if (await consumeDeliveryBatch(unpackBatch(batch.messages), env, laneOfQueue(batch.queue))) batch.ackAll();
   },
 
   async scheduled(_controller, env) {

@@ -21,11 +21,11 @@ export const PRICES = {
 export interface RunCounts {
   deliveries: number;
   events: number;
-  /** Webhooks each event goes to: ingest calls each one's partition once. */
+  /** Webhooks each event goes to (ingest calls none of their partitions: a pending delivery is written with its first attempt). */
   subscribers: number;
   rowsWritten: number;
   rowsRead: number;
-  /** Messages the consumer received (first attempts, retries, moves, redeliveries). */
+  /** Queue messages the consumer received (first attempts, retries, moves, redeliveries), a pack of deliveries counting once. */
   messages: number;
   batches: number;
   /** Object calls the consumer made (its log line's object_calls). */
@@ -41,8 +41,8 @@ export function dollarsPerMillion(c: RunCounts) {
     queue: per(3 * c.messages, PRICES.queueOperation),
     // Ingest requests and consumer invocations.
     workerRequests: per(c.events + c.batches, PRICES.workerRequest),
-    // Ingest: the event's shard, then each subscriber's partition; then the consumer's calls.
-    objectRequests: per(c.events * (1 + c.subscribers) + c.consumerObjectCalls, PRICES.objectRequest),
+    // Ingest: the event's shard (one call, whatever the fan-out); then the consumer's calls.
+    objectRequests: per(c.events + c.consumerObjectCalls, PRICES.objectRequest),
   };
   const total = Object.values(lines).reduce((a, b) => a + b, 0);
   return { rowsPerDelivery: c.rowsWritten / c.deliveries, lines, total };

@@ -19,6 +19,7 @@ import { loadDeliveries } from "./load";
 import type { DeliveryMessage } from "./messages";
 import { isTransient, redeliveryDelaySeconds } from "../lib/transient";
 import { ack, isAcked, planBatch, type Planned } from "./plan";
+import { queueMessagesOf } from "./packs";
 import { isUnanswered } from "./send";
 import { Settler, type Settled } from "./settle";
 import { Signer } from "./sign";
@@ -75,6 +76,8 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
     msg: "delivery batch",
     lane,
     messages: batch.length,
+    // Packs hold several deliveries (packs.ts): the queue's bill counts these.
+    queue_messages: queueMessagesOf(batch),
     attempts: settler.attempts,
     // Partitions and shards read, partitions written, heads told: the batch's Durable Object requests.
     object_calls: objectsRead(batch) + settler.objectCalls,

@@ -3,6 +3,7 @@ import { redeliveryDelaySeconds } from "../lib/transient";
 import { afterFailure, lastAttempt } from "./effects";
 import { loadDeliveries } from "./load";
 import type { QueueMessage } from "./messages";
+import { unpackBatch } from "./packs";
 import { recordAttempts } from "./record";
 
 const GAVE_UP = "The delivery could not be processed; it was given up after repeated internal errors";
@@ -19,7 +20,7 @@ const GAVE_UP = "The delivery could not be processed; it was given up after repe
  */
 export async function consumeDeadLetters(batch: readonly Message<QueueMessage>[], env: Env): Promise<void> {
   try {
-    const refs = batch.flatMap((m) => (m.body.kind === "delivery" && typeof m.body.organisation_id === "number" ? [m.body] : []));
+    const refs = unpackBatch(batch).flatMap((m) => (typeof m.body.organisation_id === "number" ? [m.body] : []));
     const rows = [...(await loadDeliveries(env, refs)).values()];
     const now = Date.now();
     const results = rows

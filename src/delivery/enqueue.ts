@@ -1,9 +1,11 @@
 import type { Env } from "../env";
 import { queueOfLane, type Lane } from "./lanes";
 import type { DeliveryMessage } from "./messages";
+import { packDeliveries, type Packed } from "./packs";
 
-/** A sendBatch takes at most 100 messages (Queues limits). */
+/** A sendBatch takes at most 100 messages, and 256 KB in all (Queues limits). */
 const SEND_BATCH_LIMIT = 100;
+const SEND_BATCH_BYTES = 256 * 1024 - 8 * 1024;
 /**
  * A queue takes 5,000 messages/s and throws "Too Many Requests" past it (Queues limits). A large
  * send (a replay, a sweep) keeps to half of that, so ingest and retries on the same queue still
@@ -74,22 +76,25 @@ export async function enqueueReporting(
   const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
   const queue = queueOfLane(env, lane);
   const report: EnqueueReport = { sent: 0, unsent: [] };
+  const messages = packDeliveries(items.map((item) => {
+    const { delayMs: own, ...part } = item;
+    return { item, part, delaySeconds: seconds(own ?? delayMs) };
+  }));
   let failedInARow = 0;
   let lastError: unknown;
-  for (let i = 0; i < items.length; i += SEND_BATCH_LIMIT) {
-    const chunk = items.slice(i, i + SEND_BATCH_LIMIT);
+  for (const chunk of sendBatches(messages)) {
+    const carried = chunk.flatMap((m) => m.items);
     if (failedInARow >= DOWN_AFTER) {
-      report.unsent.push(...chunk);
+      report.unsent.push(...carried);
       continue;
     }
     await pacer.wait();
-    const messages = chunk.map(({ delayMs: own, ...m }) => ({ body: { kind: "delivery", ...m } as const, delaySeconds: seconds(own ?? delayMs) }));
     let sent = false;
     for (let attempt = 0; !sent && attempt <= RETRY_PAUSES_MS.length; attempt++) {
       if (attempt > 0) await sleep(RETRY_PAUSES_MS[attempt - 1]!);
       try {
         const at = Date.now();
-        await queue.sendBatch(messages);
+        await queue.sendBatch(chunk.map(({ body, delaySeconds }) => ({ body, delaySeconds })));
         pacer.sent(chunk.length, at);
         sent = true;
       } catch (err) {
@@ -97,10 +102,10 @@ export async function enqueueReporting(
       }
     }
     if (sent) {
-      report.sent += chunk.length;
+      report.sent += carried.length;
       failedInARow = 0;
     } else {
-      report.unsent.push(...chunk);
+      report.unsent.push(...carried);
       failedInARow++;
     }
   }
@@ -111,4 +116,20 @@ export async function enqueueReporting(
     }));
   }
   return report;
+}
+
+/** The messages in sendBatch calls: at most 100 messages and 256 KB each (Queues limits). */
+function* sendBatches<T>(messages: Packed<T>[]): Generator<Packed<T>[]> {
+  let chunk: Packed<T>[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    if (chunk.length > 0 && (chunk.length >= SEND_BATCH_LIMIT || bytes + m.bytes > SEND_BATCH_BYTES)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += m.bytes;
+  }
+  if (chunk.length > 0) yield chunk;
 }

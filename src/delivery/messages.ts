@@ -28,6 +28,12 @@ export interface DeliveryMessage {
   body?: string;
 }
 
+/** Several deliveries to one lane with one delay, in one message (packs.ts). */
+export interface DeliveryPack {
+  kind: "deliveries";
+  deliveries: Omit<DeliveryMessage, "kind">[];
+}
+
 /** A queue operation is billed per 64 KB, and a message may hold 128 KB: bodies up to 48 KB ride along. */
 export const MESSAGE_BODY_MAX = 48 * 1024;
 
@@ -48,4 +54,4 @@ export interface RecoveryMessage {
 /** What the nafsi-exports queue carries: the background jobs. */
 export type JobMessage = ExportMessage | RecoveryMessage;
 
-export type QueueMessage = DeliveryMessage | JobMessage;
+export type QueueMessage = DeliveryMessage | DeliveryPack | JobMessage;
