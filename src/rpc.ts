@@ -16,7 +16,7 @@ export class EventsRpc extends WorkerEntrypoint<Env> {
   async publish(input: unknown): Promise<{ event_id: string; deliveries: number; skipped: number }> {
     const parsed = EventIn.safeParse(input);
     if (!parsed.success) throw new Error(JSON.stringify(fromZodIssues(parsed.error.issues).toJSON()));
-    const { event_id, deliveries, skipped } = await acceptEvent(this.env, parsed.data);
+    const { event_id, deliveries, skipped } = await acceptEvent(this.env, parsed.data, undefined, (p) => this.ctx.waitUntil(p));
     return { event_id, deliveries, skipped };
   }
 

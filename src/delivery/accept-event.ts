@@ -23,7 +23,7 @@ import { Timing } from "../lib/server-timing";
 import type { EventToStore, StoredEvent, StoredFanout } from "../storage/contract";
 import { dayOfDelivery } from "../storage/partitions";
 import { deliveryLog, eventShard } from "../storage/stubs";
-import { enqueueDeliveries } from "./enqueue";
+import { sendFromIngest } from "./ingest-sends";
 import { bodyToCarry } from "./messages";
 
 export interface EventInput {
@@ -72,7 +72,7 @@ async function subscribers(env: Env, organisationId: number, event: string): Pro
   return hooks!.results as Subscriber[];
 }
 
-export async function acceptEvent(env: Env, input: EventInput, timing = new Timing()): Promise<Accepted> {
+export async function acceptEvent(env: Env, input: EventInput, timing = new Timing(), waitUntil?: (p: Promise<unknown>) => void): Promise<Accepted> {
   const now = Date.now();
   const orgId = input.organisation_id;
   const eventId = input.event_id ?? newId("evt", now);
@@ -116,8 +116,9 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
     .catch((err: unknown) => {
       throw new EventNotRecorded(eventId, "unknown", err);
     });
-  // What the queue does not take, the shard's sweep enqueues: the event is stored.
-  if (pending.length > 0) await timing.measure("queue", () => enqueueDeliveries(env, pending));
+  // What the queue does not take, the shard's sweep enqueues: the event is stored. With a
+  // request's waitUntil the send follows the answer, shared with concurrent ingests (ingest-sends.ts).
+  if (pending.length > 0) await timing.measure("queue", () => sendFromIngest(env, pending, waitUntil));
   return { event_id: eventId, deliveries: stored.deliveries, skipped: stored.skipped, duplicate: answer.duplicate };
 }
 

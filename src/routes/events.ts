@@ -9,7 +9,8 @@ import { EventIn, MAX_EVENT_BYTES } from "../schemas/event";
 import { validate } from "../validate";
 
 /**
- * Ingest, for internal systems (INGEST_TOKEN): 202 once the event is in its shard and its deliveries in their partitions.
+ * Ingest, for internal systems (INGEST_TOKEN): 202 once the event, with its delivery ids, is in
+ * its shard (and a paused webhook's skips are logged); the queue send follows the answer.
  * Lookup, for the organisation whose event it is (its API key): the event and where it went.
  */
 export const eventRoutes = new Hono<AppEnv>();
@@ -18,7 +19,7 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
   let accepted;
   const timing = new Timing();
   try {
-    accepted = await acceptEvent(c.env, c.req.valid("json"), timing);
+    accepted = await acceptEvent(c.env, c.req.valid("json"), timing, waitUntilOf(c));
   } catch (err) {
     if (!(err instanceof EventNotRecorded)) throw err;
     // Either way the answer names the event id the write used: a retry with it is idempotent,
@@ -34,6 +35,16 @@ eventRoutes.post("/", requireIngest, jsonBody(MAX_EVENT_BYTES), validate("json",
   c.header("Server-Timing", timing.header());
   return c.json({ event_id: accepted.event_id, deliveries: accepted.deliveries, skipped: accepted.skipped }, 202);
 });
+
+/** The request's waitUntil; none when the app is called without an execution context (then ingest sends before answering). */
+function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
 
 eventRoutes.get("/:event_id", requireOrganisation, async (c) => {
   const event = await findEvent(c.env, c.get("organisationId"), c.req.param("event_id"));
