@@ -6,7 +6,8 @@ import type { DeliveryLog } from "../src/durable/delivery-log/object";
 import { staleAfter } from "../src/durable/delivery-log/sweep";
 import { sweepShard } from "../src/durable/event-shard/sweep";
 import { MeteredSql } from "../src/durable/metered-sql";
-import { dayOfDelivery, timeOfId } from "../src/storage/partitions";
+import type { EventShard } from "../src/durable/event-shard/object";
+import { dayOfDelivery, shardOf, timeOfId } from "../src/storage/partitions";
 import { deliveryLog, eventShard } from "../src/storage/stubs";
 import { activate, call, createOrganisation, createWebhook, waitFor } from "./helpers/api";
 import { deliveriesOf } from "./helpers/db";
@@ -141,5 +142,61 @@ describe("the sweep (the shard's alarm, then the partition's)", () => {
     expect(d!.status).toBe("pending");
     const log = deliveryLog(env, org.id, wh.id, dayOfDelivery(d!.id));
     expect(await runInDurableObject(log, (_o, state) => state.storage.getAlarm())).not.toBeNull();
+  });
+});
+
+describe("a delivery not attempted yet", () => {
+  it("is shown pending, with no attempt, from its event's shard: in its detail, the event lookup, and a resend's 409", async () => {
+    const org = await createOrganisation();
+    const b = bucket("unattempted");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    const other = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    await activate(org.api_key, wh.id);
+    // Its message is lost: no partition holds it.
+    const accepted = await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", data: { n: 6 } });
+    const stored = (await eventShard(env, org.id, accepted.event_id).get(org.id, accepted.event_id))!;
+    const [f] = stored.fanout;
+    expect(await deliveriesOf(wh.id)).toEqual([]);
+
+    const detail = await call("GET", `/v1/webhooks/${wh.id}/deliveries/${f!.delivery_id}`, { token: org.api_key });
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ id: f!.delivery_id, event_id: accepted.event_id, event: "workflow.created", status: "pending", attempts: 0, body: stored.body, log: [] });
+    const lookup = await call("GET", `/v1/events/${accepted.event_id}`, { token: org.api_key });
+    expect(lookup.body.deliveries).toEqual([{ id: f!.delivery_id, webhook_id: wh.id, status: "pending", attempts: 0 }]);
+    const resend = await call("POST", `/v1/webhooks/${wh.id}/deliveries/${f!.delivery_id}/resend`, { token: org.api_key });
+    expect(resend.status).toBe(409);
+    // Another webhook's path, or an id whose shard characters were changed, finds nothing; nothing was written.
+    expect((await call("GET", `/v1/webhooks/${other.id}/deliveries/${f!.delivery_id}`, { token: org.api_key })).status).toBe(404);
+    const elsewhere = `${f!.delivery_id.slice(0, 14)}zz${f!.delivery_id.slice(16)}`;
+    expect((await call("GET", `/v1/webhooks/${wh.id}/deliveries/${elsewhere}`, { token: org.api_key })).status).toBe(404);
+    expect(await deliveriesOf(wh.id)).toEqual([]);
+  });
+});
+
+describe("the shard's sweep in a running object", () => {
+  it("reads the events it stored by their key, not their day in full", async () => {
+    const org = await createOrganisation();
+    const b = bucket("sweep-memory");
+    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    await activate(org.api_key, wh.id);
+    const shardNo = shardOf("evt_mem_0");
+    const ids: string[] = [];
+    for (let k = 0; ids.length < 203; k++) if (shardOf(`evt_mem_${k}`) === shardNo) ids.push(`evt_mem_${k}`);
+    const shard = eventShard(env, org.id, ids[0]!);
+    // 200 events no webhook takes: rows of the day, nothing to hand over.
+    for (const id of ids.slice(0, 200)) await acceptEvent(brokenQueue, { organisation_id: org.id, event: "verification.started", event_id: id, data: {} });
+    // A first run takes the window up to now (read in full: it starts before the object did).
+    await runInDurableObject(shard, (instance: EventShard) => instance.sweep(Date.now() + staleAfter(env)));
+    await new Promise((r) => setTimeout(r, 5));
+    const lost = ids.slice(200);
+    for (const id of lost) await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", event_id: id, data: {} });
+
+    const before = await shard.meter();
+    const report = await runInDurableObject(shard, (instance: EventShard) => instance.sweep(Date.now() + staleAfter(env) + 1_000));
+    const read = (await shard.meter()).rowsRead - before.rowsRead;
+    expect(report!.handedOver).toHaveLength(3);
+    // Three events read by key (and the schema's pages), not the day's 203 rows.
+    expect(read).toBeLessThan(50);
+    await waitFor(async () => ((await deliveriesOf(wh.id)).filter((d) => d.status === "success").length === 3 ? true : undefined));
   });
 });

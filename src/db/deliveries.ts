@@ -7,9 +7,9 @@
  */
 import type { Env } from "../env";
 import type { AttemptDetailRow, DeliveryState, LogScope } from "../storage/contract";
-import { dayOfDelivery } from "../storage/partitions";
+import { dayOfDelivery, shardOfDelivery } from "../storage/partitions";
 import { requestedDeliveryDay } from "../storage/requested-delivery";
-import { deliveryLog, eventShard } from "../storage/stubs";
+import { deliveryLog, eventShard, eventShardAt } from "../storage/stubs";
 
 export interface DeliveryRecord {
   id: string;
@@ -91,8 +91,25 @@ export async function findDelivery(env: Env, organisationId: number, webhookId: 
     webhookQuery(env, organisationId, webhookId).first<WebhookState>(),
   ]);
   // No webhook: deleted, its partitions not yet dropped by its head.
-  if (!delivery || !webhook) return null;
+  if (!webhook) return null;
+  if (!delivery) return unattempted(env, organisationId, webhookId, deliveryId, webhook);
   return record(delivery, await bodyOf(env, delivery), webhook);
+}
+
+/**
+ * A delivery its partition does not hold: not attempted yet, if its event's shard (which its id
+ * names) gave it to this webhook; pending, with no attempt. Null otherwise.
+ */
+async function unattempted(env: Env, organisationId: number, webhookId: string, deliveryId: string, webhook: WebhookState): Promise<DeliveryRecord | null> {
+  const shard = shardOfDelivery(deliveryId);
+  if (shard === null) return null;
+  const found = await eventShardAt(env, organisationId, shard).deliveryOf(organisationId, deliveryId);
+  if (!found || found.entry.webhook_id !== webhookId || found.entry.status !== "pending") return null;
+  return {
+    id: deliveryId, organisation_id: organisationId, webhook_id: webhookId, event_id: found.event.id, event: found.event.event,
+    status: "pending", attempts: 0, test: 0, created_at: found.event.created_at, body: found.event.body,
+    webhook_status: webhook.webhook_status, paused_reason: webhook.paused_reason,
+  };
 }
 
 /**
@@ -108,7 +125,11 @@ export async function findDeliveryDetail(
   const scope = scopeOf(env, organisationId, webhookId, deliveryId);
   if (!scope) return null;
   const found = await deliveryLog(env, organisationId, webhookId, scope.day).detail(scope, deliveryId);
-  if (!found) return null;
+  if (!found) {
+    const webhook = await webhookQuery(env, organisationId, webhookId).first<WebhookState>();
+    const delivery = webhook && (await unattempted(env, organisationId, webhookId, deliveryId, webhook));
+    return delivery ? { delivery, attempts: [] } : null;
+  }
   const revisionIds = [...new Set(found.attempts.flatMap((a) => (a.revision_id === null ? [] : [a.revision_id])))];
   const [[webhook, ...revisions], body] = await Promise.all([
     env.DB.batch([webhookQuery(env, organisationId, webhookId), ...chunks(revisionIds).map((ids) => revisionQuery(env, organisationId, ids))]),

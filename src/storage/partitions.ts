@@ -47,3 +47,22 @@ export function shardOf(eventId: string): number {
   }
   return h % EVENT_SHARDS;
 }
+
+/**
+ * A delivery id names its event's shard: the shard writes its number in the first two of the
+ * id's random characters (EventShard.accept), so a delivery that no partition holds yet (not
+ * attempted) is found from its id alone (src/db/deliveries.ts). Null when the characters name no
+ * shard (an id made before this, or not by a shard): such an id is looked up in its partition only.
+ */
+export function shardOfDelivery(deliveryId: string): number | null {
+  const hi = ALPHABET.indexOf(deliveryId.charAt(14));
+  const lo = ALPHABET.indexOf(deliveryId.charAt(15));
+  if (!deliveryId.startsWith("dlv_") || hi < 0 || lo < 0) return null;
+  const shard = hi * 32 + lo;
+  return shard < EVENT_SHARDS ? shard : null;
+}
+
+/** A new delivery id of `createdAt` that names `shard` (shardOfDelivery). */
+export const deliveryIdIn = (newDeliveryId: string, shard: number) =>
+  `${newDeliveryId.slice(0, 14)}${ALPHABET[Math.floor(shard / 32)]}${ALPHABET[shard % 32]}${newDeliveryId.slice(16)}`;
+

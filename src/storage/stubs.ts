@@ -7,5 +7,8 @@ export const deliveryLog = (env: Env, organisationId: number, webhookId: string,
   env.DELIVERY_LOG.get(env.DELIVERY_LOG.idFromName(`${organisationId}:${webhookId}:${day}`));
 
 /** The shard that holds (or will hold) this event of the organisation. */
-export const eventShard = (env: Env, organisationId: number, eventId: string) =>
-  env.EVENT_SHARD.get(env.EVENT_SHARD.idFromName(`${organisationId}:${shardOf(eventId)}`));
+export const eventShard = (env: Env, organisationId: number, eventId: string) => eventShardAt(env, organisationId, shardOf(eventId));
+
+/** The organisation's shard by number (a delivery id names one: shardOfDelivery). */
+export const eventShardAt = (env: Env, organisationId: number, shard: number) =>
+  env.EVENT_SHARD.get(env.EVENT_SHARD.idFromName(`${organisationId}:${shard}`));

@@ -3,12 +3,12 @@ import type { Env } from "../../env";
 import { newId } from "../../lib/ids";
 import { logRetentionMs } from "../../maintenance/retention";
 import { staleAfter } from "../delivery-log/sweep";
-import type { EventToStore, Meter, ShardAnswer, StoredEvent } from "../../storage/contract";
-import { DAY_MS, dayOf } from "../../storage/partitions";
+import type { EventToStore, Meter, ShardAnswer, StoredEvent, StoredFanout } from "../../storage/contract";
+import { DAY_MS, dayOf, dayOfDelivery, deliveryIdIn, shardOf } from "../../storage/partitions";
 import { MeteredSql } from "../metered-sql";
-import { createDay, dropAt, dropDay, liveDays } from "./days";
+import { createDay, dropAt, dropDay, liveDays, tableOf } from "./days";
 import { unpackBody, type StoredBody } from "./body";
-import { sweepShard } from "./sweep";
+import { sweepShard, type Recent, type ShardSweepReport } from "./sweep";
 import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, toRow } from "./rows";
 
 /**
@@ -22,6 +22,8 @@ import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, 
  */
 export class EventShard extends DurableObject<Env> {
   private readonly sql = new MeteredSql(this.ctx.storage.sql);
+  /** The events stored since this object started that have pending deliveries: its sweeps read them by key (sweep.ts). */
+  private readonly recent: Recent = { since: Date.now(), events: [] };
   /** The alarm as this object last set or read it; undefined until it looked. */
   private alarmAt: number | null | undefined;
 
@@ -35,7 +37,8 @@ export class EventShard extends DurableObject<Env> {
       created_at: e.created_at,
       deliveries: e.fanout.length,
       skipped: e.fanout.filter((f) => f.status === "skipped").length,
-      fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: newId("dlv", e.created_at), revision_id: f.revision_id, status: f.status })),
+      // Each id names this shard, so a delivery not attempted yet is found from its id (shardOfDelivery).
+      fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: deliveryIdIn(newId("dlv", e.created_at), shardOf(e.id)), revision_id: f.revision_id, status: f.status })),
     };
     // Packed (the body compressed) before the lookup: the await is here, not between the lookup and the insert.
     const row = await toRow(event);
@@ -48,7 +51,10 @@ export class EventShard extends DurableObject<Env> {
     this.sql.run(insertSql(day), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
     // Awaited only after the insert: from the lookup to here nothing else ran in the object.
     // The sweep is due once this event's deliveries can be overdue (sweep.ts); retention once the day is new.
-    if (event.fanout.some((f) => f.status === "pending")) await this.armBy(e.created_at + staleAfter(this.env));
+    if (event.fanout.some((f) => f.status === "pending")) {
+      this.recent.events.push({ id: e.id, day, created_at: e.created_at });
+      await this.armBy(e.created_at + staleAfter(this.env));
+    }
     if (fresh) await this.armBy(this.retentionDue()!);
     return { duplicate: false, event };
   }
@@ -75,6 +81,24 @@ export class EventShard extends DurableObject<Env> {
     return unpackAll(found);
   }
 
+  /**
+   * The event and fan-out entry of a delivery this shard assigned, or null: for a delivery that
+   * no partition holds yet (not attempted). The day its id carries is read in full, looking for
+   * the id's random part in the packed fan-outs: a read of the shard's day, for a rare request.
+   */
+  async deliveryOf(organisationId: number, deliveryId: string): Promise<{ event: Omit<StoredEvent, "fanout" | "request_hash">; entry: StoredFanout } | null> {
+    this.own(organisationId);
+    const day = dayOfDelivery(deliveryId);
+    if (!liveDays(this.ctx.storage.kv).includes(day)) return null;
+    const rows = this.sql.all<EventRow>(`SELECT id, event, body, request_hash, fanout, created_at FROM ${tableOf(day)} WHERE instr(fanout, ?) > 0`, deliveryId.slice(14));
+    for (const row of rows) {
+      const { fanout, request_hash: _hash, ...event } = await fromRow(row);
+      const entry = fanout.find((f) => f.delivery_id === deliveryId);
+      if (entry) return { event, entry };
+    }
+    return null;
+  }
+
   meter(): Meter {
     return this.sql.meter();
   }
@@ -87,12 +111,17 @@ export class EventShard extends DurableObject<Env> {
     const retention = logRetentionMs(this.env);
     const now = Date.now();
     for (const day of liveDays(this.ctx.storage.kv)) if (dropAt(day, retention) <= now) dropDay(this.sql, this.ctx.storage.kv, day);
-    const organisationId = this.ctx.storage.kv.get<number>("organisation");
-    const sweep = organisationId === undefined ? null : (await sweepShard(this.sql, this.ctx.storage.kv, this.env, organisationId, now)).next;
+    const sweep = (await this.sweep(now))?.next ?? null;
     const next = [sweep, this.retentionDue()].filter((t): t is number => t !== null);
     this.alarmAt = next.length === 0 ? null : Math.min(...next);
     if (this.alarmAt === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(this.alarmAt);
+  }
+
+  /** The sweep's work (sweep.ts), callable from tests (runInDurableObject) with a chosen time; null before any event. */
+  async sweep(now: number): Promise<ShardSweepReport | null> {
+    const organisationId = this.ctx.storage.kv.get<number>("organisation");
+    return organisationId === undefined ? null : sweepShard(this.sql, this.ctx.storage.kv, this.env, organisationId, now, this.recent);
   }
 
   /**

@@ -13,9 +13,11 @@
  * everything read, so each event is handed over once.
  *
  * The common case costs reads only: a delivery attempted within STALE is found in its partition
- * by its primary key. The day tables have no index on the time, so a run reads the days the
- * window touches in full; rows read cost a thousandth of rows written (docs/storage.md), and runs
- * are STALE / 2 apart at the closest, only while events arrive.
+ * by its primary key. The day tables have no index on the time (it would be a row written per
+ * event), so the object remembers the events it stored (`Recent`) and a run reads those by their
+ * primary key. Only a run whose window starts before the object did (after a restart, or an
+ * eviction) reads the days the window touches in full, once: rows read cost a thousandth of rows
+ * written (docs/storage.md). Runs are STALE / 2 apart at the closest, only while events arrive.
  */
 import type { Env } from "../../env";
 import { enqueueReporting, Pacer, type Enqueued } from "../../delivery/enqueue";
@@ -27,6 +29,7 @@ import { staleAfter } from "../delivery-log/sweep";
 import type { MeteredSql } from "../metered-sql";
 import { unpackBody, type StoredBody } from "./body";
 import { liveDays, tableOf } from "./days";
+import { MAX_BINDINGS } from "./rows";
 import { unpackFanout } from "./fanout";
 
 const MARK_KEY = "swept-through";
@@ -43,6 +46,13 @@ export const gapOf = (stale: number) => Math.max(1_000, stale / 2);
 
 type Scanned = { id: string; event: string; body: StoredBody; fanout: string; created_at: number };
 
+/** The events this object stored since it started, with pending deliveries: what its sweeps read, by key. */
+export interface Recent {
+  /** When the object started: events stored before it are not in `events`. */
+  since: number;
+  events: { id: string; day: number; created_at: number }[];
+}
+
 export interface ShardSweepReport {
   /** Deliveries not found in their partitions: written there and enqueued again. */
   handedOver: string[];
@@ -52,8 +62,27 @@ export interface ShardSweepReport {
   next: number | null;
 }
 
-/** One page of events in (mark, cutoff], oldest first, across the days the window touches. */
-function readPage(sql: MeteredSql, kv: SyncKvStorage, mark: number, cutoff: number): Scanned[] {
+/** A page from memory: those of the remembered events in (mark, cutoff], read by primary key. */
+function readRemembered(sql: MeteredSql, kv: SyncKvStorage, recent: Recent, mark: number, cutoff: number): Scanned[] {
+  const due = recent.events.filter((e) => e.created_at > mark && e.created_at <= cutoff).sort((a, b) => a.created_at - b.created_at).slice(0, PAGE);
+  const byDay = new Map<number, string[]>();
+  for (const e of due) byDay.set(e.day, [...(byDay.get(e.day) ?? []), e.id]);
+  const rows: Scanned[] = [];
+  const live = liveDays(kv);
+  for (const [day, ids] of byDay) {
+    // A day retention dropped has nothing left to hand over.
+    if (!live.includes(day)) continue;
+    for (let i = 0; i < ids.length; i += MAX_BINDINGS) {
+      const part = ids.slice(i, i + MAX_BINDINGS);
+      rows.push(...sql.all<Scanned>(`SELECT id, event, body, fanout, created_at FROM ${tableOf(day)} WHERE id IN (${part.map(() => "?").join(",")})`, ...part));
+    }
+  }
+  return rows.sort((a, b) => a.created_at - b.created_at);
+}
+
+/** One page of events in (mark, cutoff], oldest first: from memory when it holds the whole window, else by reading the days it touches. */
+function readPage(sql: MeteredSql, kv: SyncKvStorage, mark: number, cutoff: number, recent?: Recent): Scanned[] {
+  if (recent && mark >= recent.since) return readRemembered(sql, kv, recent, mark, cutoff);
   const rows: Scanned[] = [];
   for (const day of liveDays(kv)) {
     if ((day + 1) * DAY_MS <= mark || day > dayOf(cutoff)) continue;
@@ -115,7 +144,7 @@ async function handOver(env: Env, organisationId: number, events: Scanned[], now
   return messages.flat();
 }
 
-export async function sweepShard(sql: MeteredSql, kv: SyncKvStorage, env: Env, organisationId: number, now: number): Promise<ShardSweepReport> {
+export async function sweepShard(sql: MeteredSql, kv: SyncKvStorage, env: Env, organisationId: number, now: number, recent?: Recent): Promise<ShardSweepReport> {
   const stale = staleAfter(env);
   const cutoff = now - stale;
   const report: ShardSweepReport = { handedOver: [], unsent: 0, next: null };
@@ -123,7 +152,7 @@ export async function sweepShard(sql: MeteredSql, kv: SyncKvStorage, env: Env, o
   let full = false;
   for (let page = 0; page < MAX_PAGES; page++) {
     const mark = sweptThrough(kv);
-    const events = readPage(sql, kv, mark, cutoff);
+    const events = readPage(sql, kv, mark, cutoff, recent);
     if (events.length === 0) break;
     const messages = await handOver(env, organisationId, events, now);
     // Stored in their partitions now: what the queue does not take, their sweeps send.
@@ -139,13 +168,22 @@ export async function sweepShard(sql: MeteredSql, kv: SyncKvStorage, env: Env, o
     kv.put(MARK_KEY, !full ? cutoff : first < last ? last - 1 : last);
     if (!full) break;
   }
-  report.next = full ? Date.now() : nextRun(sql, kv, stale, Date.now());
+  // What the mark passed is never read again.
+  if (recent) {
+    const mark = sweptThrough(kv);
+    recent.events = recent.events.filter((e) => e.created_at > mark);
+  }
+  report.next = full ? Date.now() : nextRun(sql, kv, stale, Date.now(), recent);
   return report;
 }
 
 /** When the oldest event past the mark becomes overdue (at the earliest a gap from now), or null when there is none. */
-export function nextRun(sql: MeteredSql, kv: SyncKvStorage, stale: number, now: number): number | null {
+export function nextRun(sql: MeteredSql, kv: SyncKvStorage, stale: number, now: number, recent?: Recent): number | null {
   const mark = sweptThrough(kv);
+  if (recent && mark >= recent.since) {
+    const oldest = Math.min(...recent.events.filter((e) => e.created_at > mark).map((e) => e.created_at));
+    return Number.isFinite(oldest) ? Math.max(oldest + stale, now + gapOf(stale)) : null;
+  }
   for (const day of liveDays(kv)) {
     if ((day + 1) * DAY_MS <= mark) continue;
     const oldest = sql.first<{ at: number | null }>(`SELECT MIN(created_at) AS at FROM ${tableOf(day)} WHERE created_at > ?`, mark);
