@@ -26,16 +26,22 @@ const brokenQueue = {
   } as unknown as typeof env.DELIVERY_QUEUE,
 };
 
+/** An organisation with an active webhook for workflow.created, delivering to a receiver bucket of `name` (answering `behaviour`). */
+async function activeWebhook(name: string, behaviour = "ok") {
+  const org = await createOrganisation();
+  const b = bucket(name);
+  const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b, behaviour), events: ["workflow.created"] });
+  await activate(org.api_key, wh.id);
+  return { org, b, wh };
+}
+
 /** The shard's sweep with a chosen environment and time, as its alarm runs it. */
 const sweepWith = (shard: ReturnType<typeof eventShard>, e: typeof env, organisationId: number, now: number) =>
   runInDurableObject(shard, (_o, state) => sweepShard(new MeteredSql(state.storage.sql), state.storage.kv, e, organisationId, now));
 
 describe("the sweep (the shard's alarm, then the partition's)", () => {
   it("re-enqueues deliveries that never reached the queue, once they are overdue, even when the queue loses them twice", async () => {
-    const org = await createOrganisation();
-    const b = bucket("sweep");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
+    const { org, b, wh } = await activeWebhook("sweep");
 
     // The event is recorded although the queue send failed: the caller may be told 202. Its
     // delivery is in the event's shard only: nothing is written to a partition before an attempt.
@@ -88,10 +94,7 @@ describe("the sweep (the shard's alarm, then the partition's)", () => {
   });
 
   it("sends an overdue delivery straight from the shard when the queue takes it, once", async () => {
-    const org = await createOrganisation();
-    const b = bucket("sweep-once");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
+    const { org, b, wh } = await activeWebhook("sweep-once");
     const accepted = await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", data: { n: 2 } });
     const shard = eventShard(env, org.id, accepted.event_id);
     const [f] = (await shard.get(org.id, accepted.event_id))!.fanout;
@@ -104,11 +107,8 @@ describe("the sweep (the shard's alarm, then the partition's)", () => {
   });
 
   it("leaves a delivery alone once it was attempted, and hands over none of a deleted webhook", async () => {
-    const org = await createOrganisation();
-    const b = bucket("sweep-none");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    const { org, b, wh } = await activeWebhook("sweep-none");
     const gone = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
     await activate(org.api_key, gone.id);
     // Delivered as usual: its partition has it once its attempt is logged.
     const accepted = await acceptEvent(env, { organisation_id: org.id, event: "workflow.created", data: { n: 3 } });
@@ -129,10 +129,7 @@ describe("the sweep (the shard's alarm, then the partition's)", () => {
   });
 
   it("arms the partition's sweep when a first attempt fails and its delivery is written waiting for a retry", async () => {
-    const org = await createOrganisation();
-    const b = bucket("sweep-retry");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b, "status/500"), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
+    const { org, wh } = await activeWebhook("sweep-retry", "status/500");
     await acceptEvent(env, { organisation_id: org.id, event: "workflow.created", data: { n: 5 } });
     // Written by its first attempt's record, not by ingest: that record is what must arm the alarm.
     const [d] = await waitFor(async () => {
@@ -147,11 +144,8 @@ describe("the sweep (the shard's alarm, then the partition's)", () => {
 
 describe("a delivery not attempted yet", () => {
   it("is shown pending, with no attempt, from its event's shard: in its detail, the event lookup, and a resend's 409", async () => {
-    const org = await createOrganisation();
-    const b = bucket("unattempted");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
+    const { org, b, wh } = await activeWebhook("unattempted");
     const other = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
     // Its message is lost: no partition holds it.
     const accepted = await acceptEvent(brokenQueue, { organisation_id: org.id, event: "workflow.created", data: { n: 6 } });
     const stored = (await eventShard(env, org.id, accepted.event_id).get(org.id, accepted.event_id))!;
@@ -175,10 +169,7 @@ describe("a delivery not attempted yet", () => {
 
 describe("the shard's sweep in a running object", () => {
   it("reads the events it stored by their key, not their day in full", async () => {
-    const org = await createOrganisation();
-    const b = bucket("sweep-memory");
-    const wh = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: ["workflow.created"] });
-    await activate(org.api_key, wh.id);
+    const { org, b, wh } = await activeWebhook("sweep-memory");
     const shardNo = shardOf("evt_mem_0");
     const ids: string[] = [];
     for (let k = 0; ids.length < 203; k++) if (shardOf(`evt_mem_${k}`) === shardNo) ids.push(`evt_mem_${k}`);
