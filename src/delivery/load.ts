@@ -1,6 +1,7 @@
 /**
  * Everything a batch's attempts need, read in parallel: the deliveries from their webhooks'
- * partitions (one call per webhook and day), the bodies from the messages (or, for a message
+ * partitions (one call per webhook and day; a first attempt's delivery is not there yet, and is
+ * taken from its message), the bodies from the messages (or, for a message
  * that carries none, from the event's shard: one call per shard), and the control plane from D1 in one read (each revision's URL, headers and secrets,
  * each webhook's status and lane). Nothing here writes.
  */

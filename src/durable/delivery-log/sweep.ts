@@ -7,11 +7,12 @@
  * No run scans the table. Pending deliveries are in one of two places (migrations/0000_init.ts):
  * - due after their creation (retries, resends, replays, ones swept before): deliveries_due,
  *   read from its oldest entry;
- * - due at their creation (never attempted): above a low-water mark on the id. Each run reads
- *   the deliveries created since the mark and before now - STALE, sends the pending ones again
- *   (which moves them into deliveries_due) and moves the mark past all it read. So each delivery
- *   is read about once by the sweep in its life, at a read's price, and accept writes nothing
- *   for it beyond its own row.
+ * - due at their creation (never attempted, inserted by accept() without a due time): above a
+ *   low-water mark on the id. Each run reads the deliveries created since the mark and before
+ *   now - STALE, sends the pending ones again (which moves them into deliveries_due) and moves
+ *   the mark past all it read. Ingest no longer inserts pending deliveries (a delivery is written
+ *   with its first attempt, and the event's shard sweeps what was never attempted:
+ *   src/durable/event-shard/sweep.ts), so this path is for accept()'s callers that give no due time.
  */
 import type { Env } from "../../env";
 import { enqueueReporting, Pacer } from "../../delivery/enqueue";
