@@ -118,7 +118,6 @@ export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events
   const cost = dollarsPerMillion({
     deliveries: events * webhooks - result.missing,
     events,
-    subscribers: webhooks,
     rowsWritten: meter.rows_written,
     rowsRead: meter.rows_read,
     messages: consumer.queueMessages,

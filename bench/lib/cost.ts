@@ -21,8 +21,6 @@ export const PRICES = {
 export interface RunCounts {
   deliveries: number;
   events: number;
-  /** Webhooks each event goes to (ingest calls none of their partitions: a pending delivery is written with its first attempt). */
-  subscribers: number;
   rowsWritten: number;
   rowsRead: number;
   /** Queue messages the consumer received (first attempts, retries, moves, redeliveries), a pack of deliveries counting once. */
