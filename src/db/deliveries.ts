@@ -10,6 +10,7 @@ import type { AttemptDetailRow, DeliveryState, LogScope } from "../storage/contr
 import { dayOfDelivery, shardOfDelivery } from "../storage/partitions";
 import { requestedDeliveryDay } from "../storage/requested-delivery";
 import { deliveryLog, eventShard, eventShardAt } from "../storage/stubs";
+import { ownedWebhooks } from "./webhooks";
 
 export interface DeliveryRecord {
   id: string;
@@ -184,21 +185,13 @@ export async function findEvent(env: Env, organisationId: number, eventId: strin
   // Not in its partition: not attempted yet (src/delivery/accept-event.ts), unless its webhook was deleted.
   const found = new Set(loaded.map((d) => d.id));
   const unattempted = event.fanout.filter((f) => !found.has(f.delivery_id));
-  const live = await liveWebhooks(env, organisationId, [...new Set(unattempted.map((f) => f.webhook_id))]);
+  const live = await ownedWebhooks(env.DB, organisationId, unattempted.map((f) => f.webhook_id));
   const deliveries = [
     ...loaded.map((d) => ({ id: d.id, webhook_id: d.webhook_id, status: d.status, attempts: d.attempts })),
     ...unattempted.filter((f) => live.has(f.webhook_id)).map((f) => ({ id: f.delivery_id, webhook_id: f.webhook_id, status: "pending", attempts: 0 })),
   ]
     .sort((a, b) => (a.webhook_id === b.webhook_id ? cmp(a.id, b.id) : cmp(a.webhook_id, b.webhook_id)));
   return { id: event.id, event: event.event, body: event.body, deliveries };
-}
-
-async function liveWebhooks(env: Env, organisationId: number, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const batches = await env.DB.batch(
-    chunks(ids).map((part) => env.DB.prepare(`SELECT id FROM webhooks WHERE organisation_id = ? AND id IN (${part.map(() => "?").join(",")})`).bind(organisationId, ...part)),
-  );
-  return new Set(batches.flatMap((res) => (res.results as { id: string }[]).map((r) => r.id)));
 }
 
 /** Binary order, as SQLite's ORDER BY on TEXT compared them. */

@@ -24,7 +24,7 @@ import type { EventToStore, StoredEvent, StoredFanout } from "../storage/contrac
 import { dayOfDelivery } from "../storage/partitions";
 import { deliveryLog, eventShard } from "../storage/stubs";
 import { sendFromIngest } from "./ingest-sends";
-import { bodyToCarry } from "./messages";
+import { firstAttemptMessage } from "./messages";
 
 export interface EventInput {
   organisation_id: number;
@@ -130,10 +130,7 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
  * sent twice, with the same X-Delivery-ID, and is logged once (src/durable/delivery-log/record.ts).
  */
 async function fanOut(env: Env, organisationId: number, e: StoredEvent, duplicate: boolean) {
-  const messageOf = (f: StoredFanout) => ({
-    delivery_id: f.delivery_id, attempt: 1, organisation_id: organisationId, webhook_id: f.webhook_id, event_id: e.id,
-    revision_id: f.revision_id, event: e.event, ...bodyToCarry(e.body),
-  });
+  const messageOf = (f: StoredFanout) => firstAttemptMessage(organisationId, e, f);
   const created = await Promise.all(
     e.fanout.map(async (f) => {
       if (f.status === "pending" && !duplicate) return [messageOf(f)];

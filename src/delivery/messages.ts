@@ -34,6 +34,19 @@ export interface DeliveryPack {
   deliveries: Omit<DeliveryMessage, "kind">[];
 }
 
+/**
+ * The message of a delivery's first attempt, as ingest and the shard's sweep send it: it names
+ * the delivery's revision and event type, since the delivery is not stored before that attempt.
+ */
+export const firstAttemptMessage = (
+  organisationId: number,
+  e: { id: string; event: string; body: string },
+  d: { delivery_id: string; webhook_id: string; revision_id: string },
+): Omit<DeliveryMessage, "kind"> => ({
+  delivery_id: d.delivery_id, attempt: 1, organisation_id: organisationId, webhook_id: d.webhook_id, event_id: e.id,
+  revision_id: d.revision_id, event: e.event, ...bodyToCarry(e.body),
+});
+
 /** A queue operation is billed per 64 KB, and a message may hold 128 KB: bodies up to 48 KB ride along. */
 export const MESSAGE_BODY_MAX = 48 * 1024;
 

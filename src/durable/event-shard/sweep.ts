@@ -19,9 +19,10 @@
  * eviction) reads the days the window touches in full, once: rows read cost a thousandth of rows
  * written (docs/storage.md). Runs are STALE / 2 apart at the closest, only while events arrive.
  */
+import { ownedWebhooks } from "../../db/webhooks";
 import type { Env } from "../../env";
 import { enqueueReporting, Pacer, type Enqueued } from "../../delivery/enqueue";
-import { bodyToCarry } from "../../delivery/messages";
+import { firstAttemptMessage } from "../../delivery/messages";
 import type { NewDelivery } from "../../storage/contract";
 import { DAY_MS, dayOf, dayOfDelivery } from "../../storage/partitions";
 import { deliveryLog } from "../../storage/stubs";
@@ -36,8 +37,6 @@ const MARK_KEY = "swept-through";
 /** Events handed over per page: a run takes at most MAX_PAGES of them, then goes on at once. */
 const PAGE = 2_000;
 const MAX_PAGES = 5;
-/** D1 binds at most 100 parameters per statement. */
-const IDS_PER_STATEMENT = 90;
 
 export const sweptThrough = (kv: SyncKvStorage): number => kv.get<number>(MARK_KEY) ?? 0;
 
@@ -95,19 +94,6 @@ function readPage(sql: MeteredSql, kv: SyncKvStorage, mark: number, cutoff: numb
   return rows.sort((a, b) => a.created_at - b.created_at).slice(0, PAGE);
 }
 
-/** The webhooks of these ids that still exist: a deleted one's deliveries are not handed over (nor sent). */
-async function liveWebhooks(env: Env, organisationId: number, ids: string[]): Promise<Set<string>> {
-  const live = new Set<string>();
-  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
-    const part = ids.slice(i, i + IDS_PER_STATEMENT);
-    const { results } = await env.DB.prepare(`SELECT id FROM webhooks WHERE organisation_id = ? AND id IN (${part.map(() => "?").join(",")})`)
-      .bind(organisationId, ...part)
-      .all<{ id: string }>();
-    for (const r of results) live.add(r.id);
-  }
-  return live;
-}
-
 /** Hands one page's pending deliveries to their partitions; answers the messages for those newly stored. */
 async function handOver(env: Env, organisationId: number, events: Scanned[], now: number): Promise<Enqueued[]> {
   type Group = { webhookId: string; day: number; deliveries: NewDelivery[]; bodies: Map<string, StoredBody> };
@@ -124,7 +110,7 @@ async function handOver(env: Env, organisationId: number, events: Scanned[], now
     }
   }
   if (groups.size === 0) return [];
-  const live = await liveWebhooks(env, organisationId, [...new Set([...groups.values()].map((g) => g.webhookId))]);
+  const live = await ownedWebhooks(env.DB, organisationId, [...groups.values()].map((g) => g.webhookId));
   const messages = await Promise.all(
     [...groups.values()]
       .filter((g) => live.has(g.webhookId))
@@ -134,10 +120,9 @@ async function handOver(env: Env, organisationId: number, events: Scanned[], now
         return Promise.all(
           deliveries
             .filter((d) => fresh.has(d.id))
-            .map(async (d): Promise<Enqueued> => ({
-              delivery_id: d.id, attempt: 1, organisation_id: organisationId, webhook_id: webhookId, event_id: d.event_id,
-              revision_id: d.revision_id, event: d.event, ...bodyToCarry(await unpackBody(bodies.get(d.event_id)!)),
-            })),
+            .map(async (d): Promise<Enqueued> =>
+              firstAttemptMessage(organisationId, { id: d.event_id, event: d.event, body: await unpackBody(bodies.get(d.event_id)!) }, { delivery_id: d.id, webhook_id: webhookId, revision_id: d.revision_id }),
+            ),
         );
       }),
   );
