@@ -5,7 +5,8 @@
  * statement, no bound parameters) into a DeliveryLog partition's attempts table
  * (src/durable/delivery-log/migrations/0000_init.ts), and `deliveriesSql` the delivery row of
  * each (an attempt row keeps only what its delivery's does not: the event id, event and test
- * flag the log shows are the delivery's). test/helpers/seed-log.ts runs them.
+ * flag the log shows are the delivery's; a prompt first success is kept in it, KEPT below).
+ * test/helpers/seed-log.ts runs them.
  *
  *   created_at   start + floor(i / 2) * stepMs   (pairs share a millisecond: ties for the cursor)
  *   status       i % 10: 2, 6 failed · 4 retrying · 7 skipped · others success
@@ -85,6 +86,13 @@ r(i, t, status) AS (SELECT i, ${num(s.start)} + (i / 2) * ${num(s.stepMs ?? 1000
   CASE WHEN i % 10 IN (2, 6) THEN 'failed' WHEN i % 10 = 4 THEN 'retrying' WHEN i % 10 = 7 THEN 'skipped' ELSE 'success' END FROM n)`;
 }
 
+/**
+ * A successful attempt 1 made at its delivery's creation is kept in the delivery's row, as the
+ * service keeps a prompt first success (src/durable/delivery-log/first-attempt.ts): most of a
+ * real log is such rows, so a seeded log has them too (a fifth of its rows).
+ */
+const KEPT = "(status = 'success' AND (i / 3) % 3 = 0)";
+
 const deliveryIdSql = (s: SeedSpec) => `'dlv_' || ${time10Sql("t")} || printf('_${s.tag}_%08d', i)`;
 
 /**
@@ -103,7 +111,7 @@ SELECT t, printf('att_${s.tag}_%08d', i), ${deliveryIdSql(s)},
   CASE status WHEN 'success' THEN NULL WHEN 'skipped' THEN 'paused' ELSE 'http_5xx' END,
   CASE status WHEN 'success' THEN NULL ELSE '${ERROR_HEAD.replace(/'/g, "''")}' || substr(replace(hex(zeroblob(${pad})), '0', 'x'), 1, ${pad}) END,
   ''
-FROM r`;
+FROM r WHERE NOT ${KEPT}`;
 }
 
 /**
@@ -113,7 +121,8 @@ FROM r`;
  * sweep, resend, replay or recovery takes them: the seeding is a log to read, not deliveries.
  */
 export function deliveriesSql(s: SeedSpec, from: number, to: number): string {
-  return `INSERT INTO deliveries (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys)
+  return `INSERT INTO deliveries (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys,
+  first_response_code, first_response_time_ms)
 ${rowsCte(s, from, to)}
 SELECT ${deliveryIdSql(s)}, 'rev_seeded', printf('evt_${s.tag}_%08d', i),
   CASE i % 3 WHEN 0 THEN '${SEED_EVENTS[0]}' WHEN 1 THEN '${SEED_EVENTS[1]}' ELSE '${SEED_EVENTS[2]}' END,
@@ -122,7 +131,8 @@ SELECT ${deliveryIdSql(s)}, 'rev_seeded', printf('evt_${s.tag}_%08d', i),
   CASE WHEN i % 25 = 24 THEN 1 ELSE 0 END,
   1, t, t, NULL,
   -- Seeded attempt ids do not carry their time: the key list as JSON (src/durable/delivery-log/keys.ts).
-  json_array(json_array(t, printf('att_${s.tag}_%08d', i)))
+  json_array(json_array(t, printf('att_${s.tag}_%08d', i))),
+  CASE WHEN ${KEPT} THEN 200 END, CASE WHEN ${KEPT} THEN (i * 37) % 2000 END
 FROM r`;
 }
 

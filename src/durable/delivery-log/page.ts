@@ -14,9 +14,14 @@
  * primary-key lookup, one row read more per row. CROSS JOIN keeps the attempts the outer loop
  * (SQLite does not reorder it), so the page is still a range of the attempts' order and its
  * LIMIT stops the lookups; an event filter pays the lookup for each row it passes over.
+ *
+ * A delivery's prompt successful first attempt has no row here: its delivery's row keeps it
+ * (first-attempt.ts), and withKept merges those into the page.
  */
 import type { AttemptRecord, LogFilter, Position } from "../../storage/contract";
 import type { Log } from "./context";
+import { KEPT_WITHIN_MS, keptRecord, type KeptRow } from "./first-attempt";
+import { deliveryIdFloor } from "./ids";
 
 const COLUMNS = "a.id, a.delivery_id, d.event_id, d.event, a.attempt, a.status, a.response_code, a.response_time_ms, a.error_code, a.error, d.test, a.created_at";
 
@@ -46,5 +51,49 @@ export function pageQuery(f: LogFilter, after: Position | null, limit: number) {
 export function readPage(log: Log, f: LogFilter, after: Position | null, limit: number): AttemptRecord[] {
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be a whole number from 1, not ${limit}`);
   const q = pageQuery(f, after, limit);
-  return log.sql.all<AttemptRecord & Record<string, SqlStorageValue>>(q.sql, ...q.params);
+  const rows = log.sql.all<AttemptRecord & Record<string, SqlStorageValue>>(q.sql, ...q.params);
+  // Kept first attempts are successes: a page of another status has none.
+  if (f.status !== undefined && f.status !== "success") return rows;
+  return withKept(log, f, after, limit, rows);
+}
+
+/** Deliveries read per statement while looking for kept first attempts. */
+const KEPT_CHUNK = 200;
+/** Above every delivery id ("dlv_" and base32). */
+const ABOVE_ALL = "dlv_~";
+
+const newerFirst = (a: AttemptRecord, b: AttemptRecord) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * The page's attempt rows merged with the first attempts kept in delivery rows that belong on
+ * it (first-attempt.ts). A kept attempt was made within KEPT_WITHIN_MS after its delivery's
+ * creation, never before: so deliveries are read newest id first, from those created at the
+ * page's upper bound down, and the reading stops once every delivery not read yet (created no
+ * later than the last one read) could only keep an attempt older than the page's last row.
+ * When the attempt rows fill the page by themselves, deliveries created more than KEPT_WITHIN_MS
+ * before the last of them are not read at all.
+ */
+function withKept(log: Log, f: LogFilter, after: Position | null, limit: number, rows: AttemptRecord[]): AttemptRecord[] {
+  const cursor = after && (f.to === undefined || after.createdAt <= f.to) ? after : null;
+  const inPage = (r: AttemptRecord) =>
+    (f.from === undefined || r.created_at >= f.from) &&
+    (cursor ? r.created_at < cursor.createdAt || (r.created_at === cursor.createdAt && r.id < cursor.id) : f.to === undefined || r.created_at <= f.to);
+  const top = cursor ? cursor.createdAt : f.to;
+  const lowest = Math.max(f.from ?? 0, rows.length === limit ? rows[limit - 1]!.created_at : 0);
+  const floor = deliveryIdFloor(Math.max(0, lowest - KEPT_WITHIN_MS));
+  let below = top === undefined ? ABOVE_ALL : deliveryIdFloor(top + 1);
+  let page = rows;
+  for (;;) {
+    const chunk = log.sql.all<KeptRow & Record<string, SqlStorageValue>>(
+      `SELECT id, event_id, event, test, attempt_keys, first_response_code, first_response_time_ms, created_at FROM deliveries
+        WHERE id < ? AND id >= ? AND first_response_code IS NOT NULL ${f.event !== undefined ? "AND event = ?" : ""}
+        ORDER BY id DESC LIMIT ?`,
+      below, floor, ...(f.event !== undefined ? [f.event] : []), KEPT_CHUNK,
+    );
+    page = [...page, ...chunk.map(keptRecord).filter(inPage)].sort(newerFirst).slice(0, limit);
+    if (chunk.length < KEPT_CHUNK) return page;
+    const last = chunk.at(-1)!;
+    below = last.id;
+    if (page.length === limit && page[limit - 1]!.created_at > last.created_at + KEPT_WITHIN_MS) return page;
+  }
 }

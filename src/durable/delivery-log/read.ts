@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { AttemptDetailRow, DeliveryState, LogScope } from "../../storage/contract";
 import type { Log } from "./context";
+import { keptDetail } from "./first-attempt";
 import { unpackHeaders } from "./packed-headers";
 import { unpackRevision } from "./revision";
 import { attempts, deliveries, type DeliveryRow } from "./schema";
@@ -22,7 +23,10 @@ export function loadDeliveries(log: Log, scope: LogScope, ids: string[]): Delive
  * The attempts at these keys, in attempt order (then time: a skip and the attempt a replay made
  * share a number), their revision and signing headers unpacked against the delivery's row.
  */
-function attemptsAt(log: Log, d: DeliveryRow, keys: AttemptKey[]): AttemptDetailRow[] {
+function attemptsAt(log: Log, d: DeliveryRow, all: AttemptKey[]): AttemptDetailRow[] {
+  // A first attempt the row keeps has no row of its own (first-attempt.ts).
+  const kept = keptDetail(d);
+  const keys = kept ? all.slice(1) : all;
   const rows = chunks(keys, KEYS_PER_STATEMENT).flatMap((part) =>
     log.db
       .select({
@@ -36,8 +40,7 @@ function attemptsAt(log: Log, d: DeliveryRow, keys: AttemptKey[]): AttemptDetail
       .orderBy(asc(attempts.attempt), asc(attempts.created_at))
       .all(),
   );
-  return rows
-    .map((r) => ({ ...r, revision_id: unpackRevision(r.revision_id, d), signed_headers: unpackHeaders(r.signed_headers, d.id, r.created_at) }))
+  return [...(kept ? [kept] : []), ...rows.map((r) => ({ ...r, revision_id: unpackRevision(r.revision_id, d), signed_headers: unpackHeaders(r.signed_headers, d.id, r.created_at) }))]
     .sort((a, b) => a.attempt - b.attempt || a.created_at - b.created_at);
 }
 
@@ -52,9 +55,15 @@ export function deliveryDetail(log: Log, scope: LogScope, deliveryId: string): {
  * it keeps, since attempts are logged in order and their numbers never go down.
  */
 export function lastAttemptOf(log: Log, deliveryId: string): { attempt: number; error_code: string | null; response_code: number | null } | null {
-  const row = log.db.select({ attempt_keys: deliveries.attempt_keys }).from(deliveries).where(eq(deliveries.id, deliveryId)).get();
-  const last = row ? keysOf(row).at(-1) : undefined;
+  const row = log.db
+    .select({ attempt_keys: deliveries.attempt_keys, first_response_code: deliveries.first_response_code })
+    .from(deliveries)
+    .where(eq(deliveries.id, deliveryId))
+    .get();
+  const keys = row ? keysOf(row) : [];
+  const last = keys.at(-1);
   if (!last) return null;
+  if (keys.length === 1 && row!.first_response_code !== null) return { attempt: 1, error_code: null, response_code: row!.first_response_code };
   const found = log.db
     .select({ attempt: attempts.attempt, error_code: attempts.error_code, response_code: attempts.response_code })
     .from(attempts)

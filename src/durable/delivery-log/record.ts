@@ -7,14 +7,17 @@
  * attempt whose row already exists is a retried call that committed: it counts as won.
  *
  * A delivery's first attempt usually finds no row: ingest writes none (src/delivery/accept-event.ts).
- * The call then brings the delivery (`fresh`), and it is inserted already moved, as one row.
+ * The call then brings the delivery (`fresh`), and it is inserted already moved, as one row; a
+ * prompt success is kept in that row too, with no row of attempts (first-attempt.ts).
  *
- * Rows written for a delivery's successful attempt: the attempt row and the delivery's insert or
- * update (no index entry either way), and once per call the totals row and one rollup row per minute.
+ * Rows written for a delivery's successful first attempt: its row alone (no index entry); for
+ * any other attempt, the attempt row and the delivery's insert or update. Once per call, the
+ * totals row and one rollup row per minute.
  */
 import type { AttemptWrite, NewDelivery } from "../../storage/contract";
 import type { Log } from "./context";
 import { Tally } from "./counting";
+import { keepsFirst, keptKey } from "./first-attempt";
 import { packKeys } from "./keys";
 import { packHeaders } from "./packed-headers";
 import { packRevision, type Origin } from "./revision";
@@ -43,10 +46,19 @@ export function checkWrites(attempts: AttemptWrite[]) {
   }
 }
 
-type Moving = Pick<DeliveryRow, "status" | "attempts" | "test" | "attempt_keys" | "revision_id" | "origin_revision_id">;
+type Moving = Pick<DeliveryRow, "status" | "attempts" | "test" | "attempt_keys" | "revision_id" | "origin_revision_id" | "first_response_code">;
 
 /** A delivery not yet stored, as its row would be at creation: pending, nothing attempted. */
-const unstored = (d: NewDelivery): Moving => ({ status: "pending", attempts: 0, test: 0, attempt_keys: packKeys([]), revision_id: d.revision_id, origin_revision_id: null });
+const unstored = (d: NewDelivery): Moving => ({
+  status: "pending", attempts: 0, test: 0, attempt_keys: packKeys([]), revision_id: d.revision_id, origin_revision_id: null, first_response_code: null,
+});
+
+/** Whether this very attempt is logged already: in its own row, or kept in its delivery's (first-attempt.ts). */
+function isLogged(log: Log, a: AttemptWrite, d: Moving | undefined): boolean {
+  const key = d && keptKey(d);
+  if (key && key[0] === a.created_at && key[1] === a.id) return true;
+  return log.sql.first("SELECT 1 AS found FROM attempts WHERE created_at = ? AND id = ?", a.created_at, a.id) !== undefined;
+}
 
 /**
  * Answers the delivery ids whose move this call won, and whether anything counted changed.
@@ -57,18 +69,19 @@ export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number, 
   const tally = new Tally();
   log.storage.transactionSync(() => {
     for (const a of attempts) {
-      if (log.sql.first("SELECT 1 AS found FROM attempts WHERE created_at = ? AND id = ?", a.created_at, a.id)) {
+      const stored = log.sql.first<Moving>(
+        "SELECT status, attempts, test, attempt_keys, revision_id, origin_revision_id, first_response_code FROM deliveries WHERE id = ?",
+        a.delivery_id,
+      );
+      if (isLogged(log, a, stored)) {
         won.add(a.delivery_id);
         continue;
       }
-      const stored = log.sql.first<Moving>(
-        "SELECT status, attempts, test, attempt_keys, revision_id, origin_revision_id FROM deliveries WHERE id = ?",
-        a.delivery_id,
-      );
       const created = stored ? undefined : fresh.get(a.delivery_id);
       const d = stored ?? (created && unstored(created));
       if (!d || d.status !== "pending" || d.attempts !== a.attempt - 1) continue;
-      insertAttempt(log, d, a);
+      const kept = created !== undefined && keepsFirst(created, d, a);
+      if (!kept) insertAttempt(log, d, a);
       const skip = a.status === "skipped";
       const status = a.status === "retrying" ? "pending" : a.status;
       const used = skip ? a.attempt - 1 : a.attempt;
@@ -76,9 +89,13 @@ export function recordAttempts(log: Log, attempts: AttemptWrite[], now: number, 
       if (created) {
         log.sql.all(
           `INSERT INTO deliveries
-             (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, CASE WHEN ?5 = 'pending' THEN MAX(?7, ?8 + 1) END, 0, 0, ?8, ?9, NULL, ?10)`,
+             (id, revision_id, event_id, event, status, attempts, last_attempt, next_attempt_at, test, call, created_at, updated_at, resent_by, attempt_keys,
+              first_response_code, first_response_time_ms, first_signed_headers, first_response_content_type, first_response_body)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, CASE WHEN ?5 = 'pending' THEN MAX(?7, ?8 + 1) END, 0, 0, ?8, ?9, NULL, ?10, ?11, ?12, ?13, ?14, ?15)`,
           created.id, created.revision_id, created.event_id, created.event, status, used, a.next_attempt_at, created.created_at, now, keys,
+          ...(kept
+            ? [a.response_code, a.response_time_ms, packHeaders(a.signed_headers, a.delivery_id, a.created_at), a.response_content_type, a.response_body]
+            : [null, null, null, null, null]),
         );
       } else {
         log.sql.all(

@@ -40,6 +40,12 @@ export const deliveries = sqliteTable(
     attempt_keys: text("attempt_keys").notNull(),
     /** The revision it was created with, once a resend gave it another (revision.ts); null until then. */
     origin_revision_id: text("origin_revision_id"),
+    /** Its first attempt's response, when this row keeps that attempt (first-attempt.ts, migrations/0001). */
+    first_response_code: integer("first_response_code"),
+    first_response_time_ms: integer("first_response_time_ms"),
+    first_signed_headers: text("first_signed_headers"),
+    first_response_content_type: text("first_response_content_type"),
+    first_response_body: text("first_response_body"),
   },
   (t) => [
     index("deliveries_due").on(t.next_attempt_at).where(sql`status = 'pending' AND next_attempt_at > created_at`),

@@ -5,10 +5,14 @@
  * `when`: the migrator applies, in one transaction, the entries newer than the last one applied.
  */
 import { init } from "./0000_init";
+import { firstAttemptKept } from "./0001_first_attempt_kept";
 
 export const bundle = {
   journal: {
-    entries: [{ idx: 0, when: 1764633600000, tag: "0000_init", breakpoints: true }],
+    entries: [
+      { idx: 0, when: 1764633600000, tag: "0000_init", breakpoints: true },
+      { idx: 1, when: 1796256000000, tag: "0001_first_attempt_kept", breakpoints: true },
+    ],
   },
-  migrations: { m0000: init },
+  migrations: { m0000: init, m0001: firstAttemptKept },
 };
