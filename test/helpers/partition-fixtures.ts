@@ -12,8 +12,12 @@ import { LATENCY_BOUNDS_MS } from "../../src/stats/latency";
 export const bucketOf = (ms: number) => LATENCY_BOUNDS_MS.filter((b) => b <= ms).length;
 export const noLatency = () => new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
 
-/** Today (the head's retention would drop an old day under the test), from 01:00 UTC. */
-export const DAY = dayOf(Date.now());
+/**
+ * The day of two hours ago (recent: the head's retention would drop an old day under the test),
+ * from 01:00 UTC, so T0 is always at least an hour in the past: a run just after midnight once
+ * put T0 ahead of Date.now() and a resend's "due now" became "due at creation".
+ */
+export const DAY = dayOf(Date.now() - 2 * 3_600_000);
 export const T0 = DAY * DAY_MS + 3_600_000;
 
 let n = 0;
