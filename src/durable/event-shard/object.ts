@@ -26,6 +26,13 @@ export class EventShard extends DurableObject<Env> {
   private readonly recent: Recent = { since: Date.now(), events: [] };
   /** The alarm as this object last set or read it; undefined until it looked. */
   private alarmAt: number | null | undefined;
+  /**
+   * The live days and the owner as kv holds them, read once: only this object writes them (its
+   * calls run one at a time), so memory stays true. A kv read on every call was a tenth of
+   * ingest's time on the local thread (bench/profile-ingest.ts).
+   */
+  private days: number[] | undefined;
+  private owner: number | undefined;
 
   async accept(organisationId: number, e: EventToStore): Promise<ShardAnswer> {
     this.own(organisationId, true);
@@ -46,8 +53,11 @@ export class EventShard extends DurableObject<Env> {
     if (stored) return { duplicate: true, event: await fromRow(stored) };
 
     const day = dayOf(e.created_at);
-    const fresh = !liveDays(this.ctx.storage.kv).includes(day);
-    if (fresh) createDay(this.sql, this.ctx.storage.kv, day);
+    const fresh = !this.live().includes(day);
+    if (fresh) {
+      createDay(this.sql, this.ctx.storage.kv, day);
+      this.days = undefined;
+    }
     this.sql.run(insertSql(day), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
     // Awaited only after the insert: from the lookup to here nothing else ran in the object.
     // The sweep is due once this event's deliveries can be overdue (sweep.ts); retention once the day is new.
@@ -70,7 +80,7 @@ export class EventShard extends DurableObject<Env> {
     this.own(organisationId);
     const found = new Map<string, StoredBody>();
     let missing = [...new Set(ids)];
-    for (const day of [...liveDays(this.ctx.storage.kv)].reverse()) {
+    for (const day of [...this.live()].reverse()) {
       for (let i = 0; i < missing.length; i += MAX_BINDINGS) {
         const chunk = missing.slice(i, i + MAX_BINDINGS);
         for (const r of this.sql.all<{ id: string; body: StoredBody }>(bodiesSql(day, chunk.length), ...chunk)) found.set(r.id, r.body);
@@ -89,7 +99,7 @@ export class EventShard extends DurableObject<Env> {
   async deliveryOf(organisationId: number, deliveryId: string): Promise<{ event: Omit<StoredEvent, "fanout" | "request_hash">; entry: StoredFanout } | null> {
     this.own(organisationId);
     const day = dayOfDelivery(deliveryId);
-    if (!liveDays(this.ctx.storage.kv).includes(day)) return null;
+    if (!this.live().includes(day)) return null;
     const rows = this.sql.all<EventRow>(`SELECT id, event, body, request_hash, fanout, created_at FROM ${tableOf(day)} WHERE instr(fanout, ?) > 0`, deliveryId.slice(14));
     for (const row of rows) {
       const { fanout, request_hash: _hash, ...event } = await fromRow(row);
@@ -110,7 +120,8 @@ export class EventShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const retention = logRetentionMs(this.env);
     const now = Date.now();
-    for (const day of liveDays(this.ctx.storage.kv)) if (dropAt(day, retention) <= now) dropDay(this.sql, this.ctx.storage.kv, day);
+    for (const day of this.live()) if (dropAt(day, retention) <= now) dropDay(this.sql, this.ctx.storage.kv, day);
+    this.days = undefined;
     const sweep = (await this.sweep(now))?.next ?? null;
     const next = [sweep, this.retentionDue()].filter((t): t is number => t !== null);
     this.alarmAt = next.length === 0 ? null : Math.min(...next);
@@ -129,7 +140,7 @@ export class EventShard extends DurableObject<Env> {
    * LOG_RETENTION_DAYS takes effect within a day. None while no day is stored.
    */
   private retentionDue(): number | null {
-    const oldest = liveDays(this.ctx.storage.kv)[0];
+    const oldest = this.live()[0];
     return oldest === undefined ? null : Math.min(dropAt(oldest, logRetentionMs(this.env)), Date.now() + DAY_MS);
   }
 
@@ -143,7 +154,7 @@ export class EventShard extends DurableObject<Env> {
 
   /** Newest day first: a retried ingest is most likely a recent one. */
   private find(eventId: string): EventRow | undefined {
-    for (const day of [...liveDays(this.ctx.storage.kv)].reverse()) {
+    for (const day of [...this.live()].reverse()) {
       const row = this.sql.first<EventRow>(selectSql(day), eventId);
       if (row) return row;
     }
@@ -156,10 +167,14 @@ export class EventShard extends DurableObject<Env> {
    */
   private own(organisationId: number, claim = false) {
     const kv = this.ctx.storage.kv;
-    const owner = kv.get<number>("organisation");
-    if (owner === undefined) {
-      if (claim) kv.put("organisation", organisationId);
-    } else if (owner !== organisationId) throw new Error(`event shard of organisation ${owner} called for organisation ${organisationId}`);
+    this.owner ??= kv.get<number>("organisation");
+    if (this.owner === undefined) {
+      if (claim) kv.put("organisation", (this.owner = organisationId));
+    } else if (this.owner !== organisationId) throw new Error(`event shard of organisation ${this.owner} called for organisation ${organisationId}`);
+  }
+
+  private live(): number[] {
+    return (this.days ??= liveDays(this.ctx.storage.kv));
   }
 }
 
