@@ -187,6 +187,20 @@ describe("EventShard packing", () => {
     expect(await storageClass(shard, dayOf(now), ids[3]!)).toEqual({ body: "text", hash: "text", bytes: 6 });
   });
 
+  it("reads back a body packed by CompressionStream, as shards written before node:zlib hold them", async () => {
+    const org = newOrg();
+    const now = Date.now();
+    const [id] = sameShard(org, "evt_old", 1);
+    const shard = eventShard(env, org, id!);
+    await shard.accept(org, toStore(id!, now));
+    const old = JSON.stringify({ event: "workflow.created", data: { note: "東京 🚀", list: Array(30).fill("same") } });
+    const packed = await new Response(new Blob([new TextEncoder().encode(old)]).stream().pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer();
+    await runInDurableObject(shard, (_o, state) => void state.storage.sql.exec(`UPDATE events_${dayOf(now)} SET body = ? WHERE id = ?`, packed, id!));
+    expect((await storageClass(shard, dayOf(now), id!)).body).toBe("blob");
+    expect((await shard.get(org, id!))!.body).toBe(old);
+    expect(await shard.bodies(org, [id!])).toEqual({ [id!]: old });
+  });
+
   it("keeps a fan-out it cannot pack as JSON, and reads both back the same", async () => {
     const org = newOrg();
     const now = Date.now();

@@ -47,10 +47,10 @@ export class EventShard extends DurableObject<Env> {
       // Each id names this shard, so a delivery not attempted yet is found from its id (shardOfDelivery).
       fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: deliveryIdIn(newId("dlv", e.created_at), shardOf(e.id)), revision_id: f.revision_id, status: f.status })),
     };
-    // Packed (the body compressed) before the lookup: the await is here, not between the lookup and the insert.
-    const row = await toRow(event);
+    // From the lookup to the insert nothing awaits, so no other call runs in between.
     const stored = this.find(e.id);
-    if (stored) return { duplicate: true, event: await fromRow(stored) };
+    if (stored) return { duplicate: true, event: fromRow(stored) };
+    const row = toRow(event);
 
     const day = dayOf(e.created_at);
     const fresh = !this.live().includes(day);
@@ -88,7 +88,7 @@ export class EventShard extends DurableObject<Env> {
       missing = missing.filter((id) => !found.has(id));
       if (missing.length === 0) break;
     }
-    return unpackAll(found);
+    return Object.fromEntries([...found].map(([id, body]) => [id, unpackBody(body)]));
   }
 
   /**
@@ -102,7 +102,7 @@ export class EventShard extends DurableObject<Env> {
     if (!this.live().includes(day)) return null;
     const rows = this.sql.all<EventRow>(`SELECT id, event, body, request_hash, fanout, created_at FROM ${tableOf(day)} WHERE instr(fanout, ?) > 0`, deliveryId.slice(14));
     for (const row of rows) {
-      const { fanout, request_hash: _hash, ...event } = await fromRow(row);
+      const { fanout, request_hash: _hash, ...event } = fromRow(row);
       const entry = fanout.find((f) => f.delivery_id === deliveryId);
       if (entry) return { event, entry };
     }
@@ -166,20 +166,13 @@ export class EventShard extends DurableObject<Env> {
    * (a wrong stub), refused rather than answered with another organisation's events.
    */
   private own(organisationId: number, claim = false) {
-    const kv = this.ctx.storage.kv;
-    this.owner ??= kv.get<number>("organisation");
+    this.owner ??= this.ctx.storage.kv.get<number>("organisation");
     if (this.owner === undefined) {
-      if (claim) kv.put("organisation", (this.owner = organisationId));
+      if (claim) this.ctx.storage.kv.put("organisation", (this.owner = organisationId));
     } else if (this.owner !== organisationId) throw new Error(`event shard of organisation ${this.owner} called for organisation ${organisationId}`);
   }
 
   private live(): number[] {
     return (this.days ??= liveDays(this.ctx.storage.kv));
   }
-}
-
-async function unpackAll(found: Map<string, StoredBody>): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  await Promise.all([...found].map(async ([id, body]) => (out[id] = await unpackBody(body))));
-  return out;
 }

@@ -32,16 +32,16 @@ function packHash(hash: string): string | ArrayBuffer {
 
 const unpackHash = (stored: string | ArrayBuffer) => (typeof stored === "string" ? stored : toHex(stored));
 
-export async function toRow(e: StoredEvent): Promise<EventRow> {
-  return { id: e.id, event: e.event, body: await packBody(e.body), request_hash: packHash(e.request_hash), fanout: packFanout(e.fanout, e.created_at), created_at: e.created_at };
+export function toRow(e: StoredEvent): EventRow {
+  return { id: e.id, event: e.event, body: packBody(e.body), request_hash: packHash(e.request_hash), fanout: packFanout(e.fanout, e.created_at), created_at: e.created_at };
 }
 
-export async function fromRow(r: EventRow): Promise<StoredEvent> {
+export function fromRow(r: EventRow): StoredEvent {
   const fanout = unpackFanout(r.fanout, r.created_at);
   return {
     id: r.id,
     event: r.event,
-    body: await unpackBody(r.body),
+    body: unpackBody(r.body),
     request_hash: unpackHash(r.request_hash),
     deliveries: fanout.length,
     skipped: fanout.filter((f) => f.status === "skipped").length,

@@ -121,7 +121,7 @@ async function handOver(env: Env, organisationId: number, events: Scanned[], now
           deliveries
             .filter((d) => fresh.has(d.id))
             .map(async (d): Promise<Enqueued> =>
-              firstAttemptMessage(organisationId, { id: d.event_id, event: d.event, body: await unpackBody(bodies.get(d.event_id)!) }, { delivery_id: d.id, webhook_id: webhookId, revision_id: d.revision_id }),
+              firstAttemptMessage(organisationId, { id: d.event_id, event: d.event, body: unpackBody(bodies.get(d.event_id)!) }, { delivery_id: d.id, webhook_id: webhookId, revision_id: d.revision_id }),
             ),
         );
       }),
