@@ -2,11 +2,13 @@
  * `node bench/profile-ingest.ts`: a CPU profile of the worker's isolate while ingest is under load
  * (autocannon, c=50, 8 s), through wrangler dev's inspector. Prints where the isolate's CPU time
  * goes by source file, and how busy the isolate was. The profile is written to bench/results/.
+ * `E2E=2000` profiles the end-to-end run instead (2000 events to one webhook, ingest and consumer).
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, runLoad, startDev, startReceiver } from "./lib/processes.ts";
 import { INGEST_HEADERS, SECRET, eventBody, setupOrganisation } from "./lib/service.ts";
+import { serviceEndToEnd } from "./scenarios.ts";
 
 const INSPECTOR = 9331;
 const subscribers = Number(process.env.SUBSCRIBERS ?? 1);
@@ -35,7 +37,10 @@ const send = (method: string, params: object = {}) =>
 await send("Profiler.enable");
 await send("Profiler.setSamplingInterval", { interval: 200 });
 await send("Profiler.start");
-const load = await runLoad<{ rps: number }>({ kind: "autocannon", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(org)], connections: 50, seconds: 8 });
+const e2e = Number(process.env.E2E ?? 0);
+const load = e2e
+  ? { rps: (await serviceEndToEnd(dev, rec, e2e, 1)).deliveriesPerSecond }
+  : await runLoad<{ rps: number }>({ kind: "autocannon", url: `${dev.url}/v1/events`, headers: INGEST_HEADERS, bodies: [eventBody(org)], connections: 50, seconds: 8 });
 const { profile } = await send("Profiler.stop");
 writeFileSync(join(ROOT, "bench/results/ingest.cpuprofile"), JSON.stringify(profile));
 
@@ -53,7 +58,7 @@ for (const node of profile.nodes) {
   const where = f.url ? f.url.replace(/^.*\/(node_modules\/[^/]+(\/[^/]+)?|src\/.*)$/, "$1").replace(/\?.*$/, "") : `(${f.functionName || "native"})`;
   byFile.set(where, (byFile.get(where) ?? 0) + us);
 }
-console.log(`ingest ${Math.round(load.rps)} req/s; worker isolate busy ${(((total - idle) / total) * 100).toFixed(1)}% of ${(total / 1e6).toFixed(1)} s sampled`);
+console.log(`${e2e ? "end to end" : "ingest"} ${Math.round(load.rps)} ${e2e ? "deliveries" : "req"}/s; worker isolate busy ${(((total - idle) / total) * 100).toFixed(1)}% of ${(total / 1e6).toFixed(1)} s sampled`);
 for (const [file, us] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${file}`);
 ws.close();
 await dev.stop();

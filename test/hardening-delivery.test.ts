@@ -4,19 +4,11 @@ import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { activate, createOrganisation, createWebhook, ingest, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
 import { attemptsOf, deliveriesOf, eventsOf } from "./helpers/db";
+import { unavailableD1 } from "./helpers/failing-d1";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
-/** The environment with a D1 whose batches fail (ingest reads its subscribers in one): an outage mid-flight. */
-const failingWrites = {
-  ...env,
-  DB: new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "batch") return async () => { throw new Error("D1_ERROR: Network connection lost."); };
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  }),
-};
+/** The environment with a D1 whose every query fails (ingest reads its subscribers in one): an outage mid-flight. */
+const failingWrites = { ...env, DB: unavailableD1(env.DB) };
 
 describe("ingest when storage fails", () => {
   it("never answers 2xx for an event it could not record", async () => {

@@ -16,6 +16,7 @@ import { eventShard } from "../src/storage/stubs";
 import { activate, createOrganisation, createWebhook, expectStatus, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
 import { deliveriesOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
+import { unavailableD1 } from "./helpers/failing-d1";
 
 /** POST /v1/events to the app itself, with an environment of the test's making. */
 async function postEvent(testEnv: typeof env, body: Record<string, unknown>) {
@@ -80,9 +81,7 @@ async function expectRecordedOnce(s: Awaited<ReturnType<typeof setup>>, eventId:
 describe("ingest that cannot record an event", () => {
   it("answers 503 with the event id it assigned when the fan-out cannot be read; a retry records it once", async () => {
     const s = await setup("d1-down");
-    const failing = new Proxy(env.DB, {
-      get: (target, prop) => (prop === "batch" ? async () => { throw new Error("D1_ERROR: database unavailable"); } : (Reflect.get(target, prop) as Function).bind(target)),
-    });
+    const failing = unavailableD1(env.DB, "D1_ERROR: database unavailable");
     const refused = await postEvent({ ...env, DB: failing }, s.event);
     expect(refused.status).toBe(503);
     expect(refused.retryAfter).toBe("1");

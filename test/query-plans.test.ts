@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OWNER_SQL } from "../src/db/webhooks";
+import { OWNER_SQL, SUBSCRIBERS_SQL } from "../src/db/webhooks";
 import { createOrganisation, createWebhook } from "./helpers/api";
 
 /**
@@ -14,9 +14,11 @@ describe("D1 query plans", () => {
     (await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>()).results.map((r) => r.detail);
 
   beforeAll(async () => {
-    // Some webhooks, so that the planner sees a real table; ANALYZE (below) gives it statistics as D1 may have them.
-    const org = await createOrganisation();
-    for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 10 }, () => createWebhook(org.api_key)));
+    // Some organisations with webhooks, so that the planner sees real tables; ANALYZE (below) gives it statistics as D1 may have them.
+    for (let i = 0; i < 3; i++) {
+      const org = await createOrganisation();
+      await Promise.all(Array.from({ length: 10 }, () => createWebhook(org.api_key)));
+    }
   });
 
   for (const analysed of [false, true]) {
@@ -25,6 +27,14 @@ describe("D1 query plans", () => {
       const text = (await plan(OWNER_SQL, 1, "wh_x")).join("\n");
       expect(text).toMatch(/SEARCH webhooks USING (COVERING )?INDEX \w+ \((organisation_id=\? AND id=\?|id=\?)\)/);
       expect(text).not.toMatch(/SCAN|TEMP B-TREE/);
+    });
+
+    it(`ingest's fan-out reads the organisation by key and its webhooks by index${analysed ? " after ANALYZE" : ""}`, async () => {
+      if (analysed) await env.DB.prepare("ANALYZE").run();
+      const text = (await plan(SUBSCRIBERS_SQL, 1, "verification.completed")).join("\n");
+      expect(text).toMatch(/SEARCH organisations USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+      expect(text).toMatch(/SEARCH webhooks USING (COVERING )?INDEX \w+ \(organisation_id=\?/);
+      expect(text).not.toMatch(/SCAN (webhooks|organisations)\b/);
     });
   }
 

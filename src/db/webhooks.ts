@@ -40,6 +40,26 @@ export async function ownedWebhooks(d1: D1Database, organisationId: number, ids:
   return new Set(results.flatMap((res) => (res.results as { id: string }[]).map((r) => r.id)));
 }
 
+export type Subscriber = { id: string; status: "active" | "paused"; revision_id: string };
+
+/**
+ * Exported for test/query-plans.test.ts: ingest's one D1 statement. The organisation's
+ * subscribed event webhooks (through webhooks_fanout), then one row with no webhook if the
+ * organisation exists (by its key, whatever the planner's statistics): no row at all means no
+ * such organisation.
+ */
+export const SUBSCRIBERS_SQL = `SELECT id, status, revision_id FROM webhooks
+  WHERE organisation_id = ?1 AND type = 'event_notification' AND status IN ('active', 'paused')
+    AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?2)
+UNION ALL SELECT NULL, NULL, NULL FROM organisations WHERE id = ?1`;
+
+/** The organisation's event webhooks subscribed to the event; null when there is no such organisation. */
+export async function subscribers(d1: D1Database, organisationId: number, event: string): Promise<Subscriber[] | null> {
+  const { results } = await d1.prepare(SUBSCRIBERS_SQL).bind(organisationId, event).all<{ id: string | null } & Omit<Subscriber, "id">>();
+  if (results.length === 0) return null;
+  return results.filter((r): r is Subscriber => r.id !== null);
+}
+
 export interface ListFilter {
   status?: WebhookRow["status"];
   type?: WebhookRow["type"];

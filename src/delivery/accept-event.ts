@@ -14,6 +14,7 @@
  * skips are logged (once), and a delivery not attempted yet is enqueued again (fanOut).
  */
 import type { Env } from "../env";
+import { subscribers } from "../db/webhooks";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/encoding";
 import { canonicalJson } from "../lib/canonical-json";
@@ -56,22 +57,6 @@ export class EventNotRecorded extends Error {
   }
 }
 
-type Subscriber = { id: string; status: "active" | "paused"; revision_id: string };
-
-/** The organisation's event webhooks subscribed to the event; null when there is no such organisation. One D1 read. */
-async function subscribers(env: Env, organisationId: number, event: string): Promise<Subscriber[] | null> {
-  const [org, hooks] = await env.DB.batch([
-    env.DB.prepare("SELECT 1 AS found FROM organisations WHERE id = ?").bind(organisationId),
-    env.DB.prepare(
-      `SELECT w.id, w.status, w.revision_id FROM webhooks w
-        WHERE w.organisation_id = ?1 AND w.type = 'event_notification' AND w.status IN ('active', 'paused')
-          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2)`,
-    ).bind(organisationId, event),
-  ]);
-  if (org!.results.length === 0) return null;
-  return hooks!.results as Subscriber[];
-}
-
 export async function acceptEvent(env: Env, input: EventInput, timing = new Timing(), waitUntil?: (p: Promise<unknown>) => void): Promise<Accepted> {
   const now = Date.now();
   const orgId = input.organisation_id;
@@ -83,7 +68,7 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
 
   // A read: safe to try again. Nothing is recorded yet, so failing here is "not recorded".
   const hooks = await timing
-    .measure("d1", () => retryTransient(() => subscribers(env, orgId, input.event)))
+    .measure("d1", () => retryTransient(() => subscribers(env.DB, orgId, input.event)))
     .catch((err: unknown) => {
       throw new EventNotRecorded(eventId, "not_recorded", err);
     });
