@@ -75,6 +75,8 @@ export interface Receiver {
   url: string;
   stats(prefix?: string): Promise<{ count: number; unique: number; duplicates: number; badSignatures: number; ids: string[]; latencies: number[]; first: number; last: number }>;
   reset(): Promise<void>;
+  /** Answers every request still held by /hang (503). */
+  release(): Promise<void>;
   stop(): void;
 }
 
@@ -86,6 +88,7 @@ export async function startReceiver(secret: string): Promise<Receiver> {
     url,
     stats: async (prefix = "/") => (await fetch(`${url}/stats?prefix=${encodeURIComponent(prefix)}`)).json() as never,
     reset: async () => void (await fetch(`${url}/reset`)),
+    release: async () => void (await fetch(`${url}/release`)),
     stop: () => void child.kill(),
   };
 }

@@ -4,10 +4,11 @@
  * receipt time, and answers /stats.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 
 const secret = process.env.BENCH_SECRET ?? "";
 let received: { id: string; latencyMs: number; at: number; path: string; signed: boolean }[] = [];
+const hung: ServerResponse[] = [];
 
 const server = createServer((req, res) => {
   if (req.url?.startsWith("/stats")) {
@@ -35,9 +36,16 @@ const server = createServer((req, res) => {
     res.writeHead(200).end("ok");
     return;
   }
-  // The noisy neighbour: an endpoint that never answers (the sender's timeout ends it).
+  // The noisy neighbour: an endpoint that never answers (the sender's timeout ends it, or /release).
   if (req.url?.startsWith("/hang")) {
     req.resume();
+    hung.push(res);
+    return;
+  }
+  // The end of a noisy run: what still hangs is answered 503, so no send outlives its run.
+  if (req.url === "/release") {
+    for (const h of hung.splice(0)) if (!h.writableEnded) h.writeHead(503).end("released");
+    res.writeHead(200).end("ok");
     return;
   }
   const chunks: Buffer[] = [];

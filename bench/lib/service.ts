@@ -41,7 +41,7 @@ export async function setupNeighbours(base: string, receiverUrl: string, prefix:
     await post(`${base}/v1/webhooks/${wh.id}/activate`, auth);
     ids.push(wh.id as string);
   }
-  return { orgId: org.id as number, key: org.api_key as string, healthy: ids.slice(1) };
+  return { orgId: org.id as number, key: org.api_key as string, hangingId: ids[0]!, healthy: ids.slice(1) };
 }
 
 export const eventBody = (organisationId: number) =>
