@@ -78,6 +78,7 @@ describe("a hanging endpoint among healthy ones", () => {
     expect(row!.slow_since).not.toBeNull();
     expect((await received(hangingBucket)).length).toBeGreaterThanOrEqual(3 * failed.length);
 
-    expect(gateStats.maxInFlight).toBeLessThan(CONNECTIONS_PER_INVOCATION);
+    // Sends, retries' queue sends and failure announcements together.
+    expect(gateStats.maxInFlight).toBeLessThanOrEqual(CONNECTIONS_PER_INVOCATION);
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import type { Env } from "../env";
 import { Timing } from "../lib/server-timing";
 import { dayOfDelivery, shardOf } from "../storage/partitions";
 import { attemptDelivery, RevisionCache } from "./attempt";
-import { runThroughGate } from "./connection-gate";
+import { ConnectionBudget, runThroughGate } from "./connection-gate";
 import { afterFailure, afterSuccess, lastAttempt } from "./effects";
 import { fault } from "./faults";
 import { laneSettings, type Lane } from "./lanes";
@@ -47,7 +47,9 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
   const plan = planBatch(batch, rows, lane);
   for (const msg of plan.done) ack(msg);
 
-  const settler = new Settler(env, lane);
+  // The invocation's six connections: its sends, and the queue sends its settling makes meanwhile.
+  const budget = new ConnectionBudget();
+  const settler = new Settler(env, lane, budget);
   const now = Date.now();
   for (const planned of plan.skips) settler.add({ kind: "skip", planned, startedAt: now });
   for (const planned of plan.moves) settler.add({ kind: "move", planned, unanswered: false });
@@ -65,10 +67,10 @@ export async function consumeDeliveries(batch: readonly Message<DeliveryMessage>
       return isUnanswered(outcome) ? { kind: "move", planned, unanswered: true } : { kind: "attempt", planned, outcome, startedAt };
     },
   }));
-  const unstarted = await clock.measure("send", () => runThroughGate<Settled, (typeof items)[number]>(items, { windowMs }, (_, settled) => settler.add(settled)));
+  const unstarted = await clock.measure("send", () => runThroughGate<Settled, (typeof items)[number]>(items, { windowMs, budget }, (_, settled) => settler.add(settled)));
   for (const { planned } of unstarted) settler.add({ kind: "hand-back", planned });
 
-  await clock.measure("settle", () => Promise.all([settler.finish(), redoEffects(env, plan.stale)]));
+  await clock.measure("settle", () => Promise.all([settler.finish(), redoEffects(env, plan.stale, budget)]));
   // One line per batch: where its time went (what `npm run bench` reads to profile, and what
   // Workers Logs can be queried by in production).
   console.log(JSON.stringify({
@@ -102,12 +104,12 @@ function objectsRead(batch: readonly Message<DeliveryMessage>[]): number {
 }
 
 /** A redelivered message whose attempt was already recorded as the last: redo its after-effects. */
-async function redoEffects(env: Env, stale: Planned[]): Promise<void> {
+async function redoEffects(env: Env, stale: Planned[], budget: ConnectionBudget): Promise<void> {
   await Promise.all(
     stale.map(async ({ msg, row }) => {
       if (row.status === "failed") {
         const a = await lastAttempt(env, row);
-        await afterFailure(env, { row, attempts: row.attempts, errorCode: a?.error_code ?? null, responseCode: a?.response_code ?? null });
+        await budget.use(() => afterFailure(env, { row, attempts: row.attempts, errorCode: a?.error_code ?? null, responseCode: a?.response_code ?? null }));
       } else if ((row.failure_streak ?? 0) > 0) {
         await afterSuccess(env, row);
       }

@@ -9,6 +9,7 @@
  * X-Delivery-ID, same bytes) but is logged and counted once (record.ts).
  */
 import type { Env } from "../env";
+import { ConnectionBudget } from "./connection-gate";
 import { afterFailure, afterSuccess } from "./effects";
 import { enqueueDeliveries, type Enqueued } from "./enqueue";
 import { dayOfDelivery } from "../storage/partitions";
@@ -43,7 +44,12 @@ export class Settler {
   /** Durable Object calls made (partitions recorded, heads told): requests on the bill. */
   objectCalls = 0;
 
-  constructor(private readonly env: Env, private readonly lane: Lane) {}
+  constructor(
+    private readonly env: Env,
+    private readonly lane: Lane,
+    /** The invocation's connections, shared with its sends: each queue send takes one. */
+    private readonly budget = new ConnectionBudget(),
+  ) {}
 
   add(s: Settled): void {
     if (s.kind === "move" && s.unanswered) this.movedUnanswered++;
@@ -104,12 +110,12 @@ export class Settler {
       if (s.kind === "move") add("slow", item, s.planned);
       if (s.kind === "hand-back") add(this.lane, item, s.planned);
     }
-    // One at a time: a queue send takes a connection, and the gate left exactly one for them.
+    // One at a time, each on a connection of the budget's (the next one free, ahead of new sends).
     // A retry that could not be enqueued is still due in its partition, whose sweep finds it; a move
     // or hand-back changed nothing there, so its own message must come back instead.
     const unqueued = new Set<unknown>();
     for (const [lane, { items, held }] of sends) {
-      if (!(await enqueueDeliveries(env, items, 0, lane))) for (const m of held) unqueued.add(m);
+      if (!(await this.budget.use(() => enqueueDeliveries(env, items, 0, lane)))) for (const m of held) unqueued.add(m);
     }
 
     const effects: Promise<void>[] = [];
@@ -119,7 +125,8 @@ export class Settler {
     for (const r of mine) {
       if (r.status === "failed") {
         this.objectCalls++;
-        effects.push(afterFailure(env, { row: r.row, attempts: r.attempt, errorCode: r.outcome?.errorCode ?? null, responseCode: r.outcome?.statusCode ?? null }));
+        // Its announcement is an ingest, whose queue send takes a connection.
+        effects.push(this.budget.use(() => afterFailure(env, { row: r.row, attempts: r.attempt, errorCode: r.outcome?.errorCode ?? null, responseCode: r.outcome?.statusCode ?? null })));
       } else if (r.status === "success" && !reset.has(r.row.webhook_id) && ((r.row.failure_streak ?? 0) > 0 || failedWebhooks.has(r.row.webhook_id))) {
         reset.add(r.row.webhook_id);
         this.objectCalls++;
