@@ -1,9 +1,11 @@
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { app } from "../src/app";
 import { AUTO_PAUSE_AFTER } from "../src/durable/webhook-health";
 import { activate, createOrganisation, createWebhook, expectStatus, ingest, waitFor } from "./helpers/api";
 import { count, deliveriesOf } from "./helpers/db";
+import { failingNamespace } from "./helpers/failing-namespace";
 import { bucket, receiverUrl } from "./helpers/receivers";
 
 const health = (orgId: number, webhookId: string) => env.WEBHOOK_HEALTH.get(env.WEBHOOK_HEALTH.idFromName(`${orgId}:${webhookId}`));
@@ -63,6 +65,16 @@ describe("auto-pause after consecutive failures", () => {
     await expectStatus(204, "DELETE", `/v1/webhooks/${wh.id}`, { token: org.api_key });
     const keys = await runInDurableObject(stub, (_instance, state) => [...state.storage.kv.list()]);
     expect(keys).toEqual([]);
+  });
+
+  it("leaves nothing behind when the first call to forget is lost on the way: tried again in place, since a repeated DELETE is a 404", async () => {
+    const { org, wh } = await activeWebhook();
+    const stub = health(org.id, wh.id);
+    await stub.recordFailure(org.id, wh.id, "dlv_0", 1);
+    const lossy = { ...env, WEBHOOK_HEALTH: failingNamespace(env.WEBHOOK_HEALTH, "forget", "Network connection lost.", "before", 1) };
+    const res = await app.fetch(new Request(`http://x/v1/webhooks/${wh.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${org.api_key}` } }), lossy, createExecutionContext());
+    expect(res.status).toBe(204);
+    expect(await runInDurableObject(stub, (_instance, state) => [...state.storage.kv.list()])).toEqual([]);
   });
 
   it("never pauses when failures and successes alternate", async () => {

@@ -17,6 +17,7 @@ import { activate, createOrganisation, createWebhook, expectStatus, INGEST_TOKEN
 import { deliveriesOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 import { unavailableD1 } from "./helpers/failing-d1";
+import { failingNamespace } from "./helpers/failing-namespace";
 
 /** POST /v1/events to the app itself, with an environment of the test's making. */
 async function postEvent(testEnv: typeof env, body: Record<string, unknown>) {
@@ -28,32 +29,6 @@ async function postEvent(testEnv: typeof env, body: Record<string, unknown>) {
   }, testEnv, ctx);
   await waitOnExecutionContext(ctx);
   return { status: res.status, retryAfter: res.headers.get("Retry-After"), body: (await res.json()) as Record<string, any> };
-}
-
-/**
- * A Durable Object namespace whose objects' `method` throws: "after" the real call went through
- * (its answer lost on the way back), or "before" it (nothing done).
- */
-function failingNamespace<T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>, method: string, error: string, when: "before" | "after") {
-  return new Proxy(ns, {
-    get(target, prop) {
-      if (prop !== "get") return (Reflect.get(target, prop) as Function).bind(target);
-      return (id: DurableObjectId) => {
-        const stub = target.get(id);
-        return new Proxy(stub, {
-          get(s, p) {
-            // RPC stubs answer every property with a remote method: call it, never `.apply` it.
-            const real = Reflect.get(s, p) as (...args: unknown[]) => unknown;
-            if (p !== method) return typeof real === "function" ? (...args: unknown[]) => real(...args) : real;
-            return async (...args: unknown[]) => {
-              if (when === "after") await real(...args);
-              throw new Error(error);
-            };
-          },
-        });
-      };
-    },
-  });
 }
 
 async function setup(name: string) {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { db } from "../db/client";
 import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, transitionWebhook, updateWebhook } from "../db/webhooks";
 import { forgetHealth, resetFailures } from "../durable/health-client";
+import { retryTransient } from "../lib/transient";
 import { replaySkipped } from "../delivery/replay";
 import { isProduction } from "../env";
 import { ApiError, fieldError, notFound } from "../errors";
@@ -142,10 +143,11 @@ webhookRoutes.delete("/:id", async (c) => {
   const organisationId = c.get("organisationId");
   const { deleted, exportKeys } = await deleteWebhook(c.env.DB, organisationId, c.req.param("id"));
   if (!deleted) throw notFound("Webhook");
-  // Both tried whatever the other does: a repeated DELETE is a 404 and would not come back to them.
-  // The head drops the webhook's partitions by its alarm, not in this request.
+  // Both tried whatever the other does: a repeated DELETE is a 404 and would not come back to
+  // them, so a blip is tried again in place (forget is idempotent). The head drops the webhook's
+  // partitions by its alarm, not in this request.
   await Promise.all([
-    forgetHealth(c.env, organisationId, c.req.param("id")),
+    retryTransient(() => forgetHealth(c.env, organisationId, c.req.param("id"))),
     exportKeys.length ? c.env.EXPORTS.delete(exportKeys) : undefined,
   ]);
   return c.body(null, 204);
