@@ -148,7 +148,6 @@ export function runThroughGate<T, I extends GateItem<T>>(items: readonly I[], op
             onDone(item, result);
             // Freed: to a waiting queue send, else to the next send (onFree pumps).
             budget.give();
-            pump();
             finishIfIdle();
           },
           // A send never throws; what does is a crash of the consumer (or an injected one).

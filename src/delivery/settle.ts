@@ -9,7 +9,7 @@
  * X-Delivery-ID, same bytes) but is logged and counted once (record.ts).
  */
 import type { Env } from "../env";
-import { ConnectionBudget } from "./connection-gate";
+import type { ConnectionBudget } from "./connection-gate";
 import { afterFailure, afterSuccess } from "./effects";
 import { enqueueDeliveries, type Enqueued } from "./enqueue";
 import { dayOfDelivery } from "../storage/partitions";
@@ -48,7 +48,7 @@ export class Settler {
     private readonly env: Env,
     private readonly lane: Lane,
     /** The invocation's connections, shared with its sends: each queue send takes one. */
-    private readonly budget = new ConnectionBudget(),
+    private readonly budget: ConnectionBudget,
   ) {}
 
   add(s: Settled): void {
