@@ -8,7 +8,7 @@ import { unavailableD1 } from "./helpers/failing-d1";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
 /** The environment with a D1 whose every query fails (ingest reads its subscribers in one): an outage mid-flight. */
-const failingWrites = { ...env, DB: unavailableD1(env.DB) };
+const d1Down = { ...env, DB: unavailableD1(env.DB) };
 
 describe("ingest when storage fails", () => {
   it("never answers 2xx for an event it could not record", async () => {
@@ -19,7 +19,7 @@ describe("ingest when storage fails", () => {
         headers: { Authorization: `Bearer ${INGEST_TOKEN}`, "Content-Type": "application/json" },
         body: JSON.stringify({ event: "verification.completed", organisation_id: org.id, data: sampleCompleted, event_id: "evt_outage_1" }),
       }),
-      failingWrites,
+      d1Down,
       createExecutionContext(),
     );
     expect(res.status).toBe(503);

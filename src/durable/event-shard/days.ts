@@ -29,7 +29,8 @@ export const liveDays = (kv: SyncKvStorage): number[] => kv.get<number[]>(DAYS_K
  * deployed with the earlier shape of this table (JSON fan-out, hex hash, counts), so it was
  * changed in place.
  */
-export function createDay(sql: MeteredSql, kv: SyncKvStorage, day: number): void {
+/** Answers the live days with it, as now stored. */
+export function createDay(sql: MeteredSql, kv: SyncKvStorage, day: number): number[] {
   sql.run(
     `CREATE TABLE IF NOT EXISTS ${tableOf(day)} (
        id TEXT PRIMARY KEY,
@@ -40,12 +41,17 @@ export function createDay(sql: MeteredSql, kv: SyncKvStorage, day: number): void
        created_at INTEGER NOT NULL
      ) WITHOUT ROWID`,
   );
-  kv.put(DAYS_KEY, [...new Set([...liveDays(kv), day])].sort((a, b) => a - b));
+  const days = [...new Set([...liveDays(kv), day])].sort((a, b) => a - b);
+  kv.put(DAYS_KEY, days);
+  return days;
 }
 
-export function dropDay(sql: MeteredSql, kv: SyncKvStorage, day: number): void {
+/** Answers the live days without it, as now stored. */
+export function dropDay(sql: MeteredSql, kv: SyncKvStorage, day: number): number[] {
   sql.run(`DROP TABLE IF EXISTS ${tableOf(day)}`);
-  kv.put(DAYS_KEY, liveDays(kv).filter((d) => d !== day));
+  const days = liveDays(kv).filter((d) => d !== day);
+  kv.put(DAYS_KEY, days);
+  return days;
 }
 
 /**

@@ -54,10 +54,7 @@ export class EventShard extends DurableObject<Env> {
 
     const day = dayOf(e.created_at);
     const fresh = !this.live().includes(day);
-    if (fresh) {
-      createDay(this.sql, this.ctx.storage.kv, day);
-      this.days = undefined;
-    }
+    if (fresh) this.days = createDay(this.sql, this.ctx.storage.kv, day);
     this.sql.run(insertSql(day), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
     // Awaited only after the insert: from the lookup to here nothing else ran in the object.
     // The sweep is due once this event's deliveries can be overdue (sweep.ts); retention once the day is new.
@@ -120,8 +117,7 @@ export class EventShard extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const retention = logRetentionMs(this.env);
     const now = Date.now();
-    for (const day of this.live()) if (dropAt(day, retention) <= now) dropDay(this.sql, this.ctx.storage.kv, day);
-    this.days = undefined;
+    for (const day of this.live()) if (dropAt(day, retention) <= now) this.days = dropDay(this.sql, this.ctx.storage.kv, day);
     const sweep = (await this.sweep(now))?.next ?? null;
     const next = [sweep, this.retentionDue()].filter((t): t is number => t !== null);
     this.alarmAt = next.length === 0 ? null : Math.min(...next);
