@@ -10,7 +10,7 @@ import { ROOT, startDev, startReceiver } from "./lib/processes.ts";
 import { INGEST_HEADERS, SECRET, eventBody, setupOrganisation } from "./lib/service.ts";
 import type { CpuSample } from "./lib/cpu.ts";
 import { round, summarise, type Summary } from "./lib/stats.ts";
-import { baselineEndToEnd, ingestSubscribed, ingestThroughput, noisyNeighbour, serviceEndToEnd, steadyRate, type EndToEnd } from "./scenarios.ts";
+import { baselineEndToEnd, floorSubscribed, ingestSubscribed, ingestThroughput, noisyNeighbour, serviceEndToEnd, steadyRate, type EndToEnd } from "./scenarios.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -41,15 +41,18 @@ const pick = <T>(xs: T[], f: (x: T) => number) => summarise(xs.map(f));
  * ratio compares two runs a few seconds apart, so the machine's drift between phases (up to 40%
  * here) does not land in one side of a ratio only.
  */
-async function pairs<B, S>(label: string, baseline: () => Promise<B>, service: () => Promise<S>): Promise<[B[], S[]]> {
+async function pairs<B, S>(label: string, baseline: () => Promise<B>, service: () => Promise<S>, ...floors: (() => Promise<B>)[]): Promise<[B[], S[], ...B[][]]> {
   const bs: B[] = [];
   const ss: S[] = [];
+  const fs: B[][] = floors.map(() => []);
   for (let i = 0; i < RUNS; i++) {
     bs.push(await baseline());
+    // A floor runs between its baseline and the service, so its ratio is a pair's too.
+    for (const [k, floor] of floors.entries()) fs[k]!.push(await floor());
     ss.push(await service());
-    console.log(`  ${label} run ${i + 1}/${RUNS}: baseline ${JSON.stringify(bs[i])}\n    service ${JSON.stringify(ss[i])}`);
+    console.log(`  ${label} run ${i + 1}/${RUNS}: baseline ${JSON.stringify(bs[i])}\n${fs.map((f) => `    floor ${JSON.stringify(f[i])}\n`).join("")}    service ${JSON.stringify(ss[i])}`);
   }
-  return [bs, ss];
+  return [bs, ss, ...fs];
 }
 
 async function main() {
@@ -62,6 +65,8 @@ async function main() {
   running.push(dev);
   const orgNoSubs = await setupOrganisation(dev.url, receiver.url, 1, false);
   const bareRoute = () => ingestThroughput(base, "/bare", { "Content-Type": "application/json" }, "{}", SECONDS);
+  // The floors (bench/baseline/worker.ts): the least any ingest durable before its 202 does here.
+  const floorRoute = (path: string) => () => ingestThroughput(base, path, { "Content-Type": "application/json" }, eventBody(orgNoSubs), SECONDS);
 
   // Ten webhooks, all healthy, then the same with the first hanging: the nine healthy ones' figures.
   const [calm, noisy] = await pairs("noisy neighbour", () => noisyNeighbour(dev, receiver, NOISY_EVENTS, false), () => noisyNeighbour(dev, receiver, NOISY_EVENTS, true));
@@ -79,9 +84,9 @@ async function main() {
     return write(results);
   }
 
-  const [bare, ingestBare] = await pairs("ingest, no subscriber", bareRoute, () => ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgNoSubs), SECONDS));
-  const [bareOne, ingestOne] = await pairs("ingest, 1 subscriber", bareRoute, () => ingestSubscribed(dev, receiver, 1, SECONDS));
-  const [baseOne, one] = await pairs("end to end 1 webhook", () => baselineEndToEnd(base, receiver, E2E_ONE, 1), () => serviceEndToEnd(dev, receiver, E2E_ONE, 1));
+  const [bare, ingestBare, floorObject, floorIngest] = await pairs("ingest, no subscriber", bareRoute, () => ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgNoSubs), SECONDS), floorRoute("/floor/object"), floorRoute("/floor"));
+  const [bareOne, ingestOne, floorOne] = await pairs("ingest, 1 subscriber", bareRoute, () => ingestSubscribed(dev, receiver, 1, SECONDS), () => floorSubscribed(base, receiver, SECONDS));
+  const [baseOne, one, floorE2e] = await pairs("end to end 1 webhook", () => baselineEndToEnd(base, receiver, E2E_ONE, 1), () => serviceEndToEnd(dev, receiver, E2E_ONE, 1), () => baselineEndToEnd(base, receiver, E2E_ONE, 1, "/floor/enqueue"));
   const [baseTen, ten] = await pairs("end to end 10 webhooks", () => baselineEndToEnd(base, receiver, E2E_TEN, 10), () => serviceEndToEnd(dev, receiver, E2E_TEN, 10));
   const steady = await repeat("steady 100/s", () => steadyRate(dev, receiver, 100, STEADY_SECONDS));
   await Promise.all([dev.stop(), base.stop()]);
@@ -92,10 +97,17 @@ async function main() {
   const dps = (xs: EndToEnd[]) => xs.map((x) => x.deliveriesPerSecond);
   rows.push(
     { figure: "Ingest throughput, no subscriber (c=50)", unit: "req/s", service: pick(ingestBare, (x) => x.rps), baseline: pick(bare, (x) => x.rps), ratio: ratio(rps(ingestBare), rps(bare)), budget: ">= 0.7" },
+    { figure: "  floor: one object write, no logic", unit: "req/s", service: pick(floorObject!, (x) => x.rps), baseline: pick(bare, (x) => x.rps), ratio: ratio(rps(floorObject!), rps(bare)) },
+    { figure: "  floor: one D1 read + one object write, no logic", unit: "req/s", service: pick(floorIngest!, (x) => x.rps), baseline: pick(bare, (x) => x.rps), ratio: ratio(rps(floorIngest!), rps(bare)) },
+    { figure: "  service against that floor", unit: "req/s", service: pick(ingestBare, (x) => x.rps), baseline: pick(floorIngest!, (x) => x.rps), ratio: ratio(rps(ingestBare), rps(floorIngest!)) },
     { figure: "Ingest throughput, 1 subscriber (c=50)", unit: "req/s", service: pick(ingestOne, (x) => x.rps), baseline: pick(bareOne, (x) => x.rps), ratio: ratio(rps(ingestOne), rps(bareOne)), budget: ">= 0.7" },
+    { figure: "  floor: one D1 read + one object write + one queue send, deliveries logged meanwhile", unit: "req/s", service: pick(floorOne!, (x) => x.rps), baseline: pick(bareOne, (x) => x.rps), ratio: ratio(rps(floorOne!), rps(bareOne)) },
+    { figure: "  service against that floor", unit: "req/s", service: pick(ingestOne, (x) => x.rps), baseline: pick(floorOne!, (x) => x.rps), ratio: ratio(rps(ingestOne), rps(floorOne!)) },
     { figure: "Ingest latency p50, 1 subscriber", unit: "ms", service: pick(ingestOne, (x) => x.p50), baseline: pick(bareOne, (x) => x.p50) },
     { figure: "Ingest latency p99, 1 subscriber", unit: "ms", service: pick(ingestOne, (x) => x.p99), baseline: pick(bareOne, (x) => x.p99) },
     { figure: `End to end, ${E2E_ONE} events → 1 webhook`, unit: "deliveries/s", service: pick(one, (x) => x.deliveriesPerSecond), baseline: pick(baseOne, (x) => x.deliveriesPerSecond), ratio: ratio(dps(one), dps(baseOne)), budget: ">= 0.6" },
+    { figure: "  floor: that ingest floor, a consumer that logs each batch's attempts in one object call", unit: "deliveries/s", service: pick(floorE2e!, (x) => x.deliveriesPerSecond), baseline: pick(baseOne, (x) => x.deliveriesPerSecond), ratio: ratio(dps(floorE2e!), dps(baseOne)) },
+    { figure: "  service against that floor", unit: "deliveries/s", service: pick(one, (x) => x.deliveriesPerSecond), baseline: pick(floorE2e!, (x) => x.deliveriesPerSecond), ratio: ratio(dps(one), dps(floorE2e!)) },
     { figure: `  ingest-to-receipt p50`, unit: "ms", service: pick(one, (x) => x.p50), baseline: pick(baseOne, (x) => x.p50) },
     { figure: `  p99`, unit: "ms", service: pick(one, (x) => x.p99), baseline: pick(baseOne, (x) => x.p99) },
     { figure: `  missing / duplicates / bad signatures`, unit: "count", service: pick(one, (x) => x.missing + x.duplicates + x.badSignatures) },
@@ -111,12 +123,14 @@ async function main() {
     { figure: `Steady 100 events/s for ${STEADY_SECONDS} s: ingest-to-receipt p99`, unit: "ms", service: pick(steady, (x) => x.p99), budget: "< 2000" },
     { figure: `  missing`, unit: "count", service: pick(steady, (x) => x.missing), budget: "0" },
   );
-  Object.assign(results, { calm, noisy, ingestBare, ingestOne, bare, bareOne, one, ten, baseOne, baseTen, steady, rows });
+  Object.assign(results, { calm, noisy, ingestBare, ingestOne, bare, bareOne, one, ten, baseOne, baseTen, steady, floorObject, floorIngest, floorOne, floorE2e, rows });
   const cpu = cpuTable([
     ["bare route (per request)", bare],
+    ["floor: one D1 read + one object write (per request)", floorIngest!],
     ["ingest, no subscriber (per request)", ingestBare],
     ["ingest, 1 subscriber, deliveries meanwhile (per request)", ingestOne],
     ["bare consumer, 1 webhook (per delivery, enqueue included)", baseOne],
+    ["end-to-end floor, 1 webhook (per delivery)", floorE2e!],
     ["end to end, 1 webhook (per delivery, ingest included)", one],
     ["bare consumer, 10 webhooks (per delivery, enqueue included)", baseTen],
     ["end to end, 10 webhooks (per delivery, ingest included)", ten],

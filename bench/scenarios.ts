@@ -127,11 +127,11 @@ export async function serviceEndToEnd(dev: DevServer, receiver: Receiver, events
   return { ...result, consumer, cost };
 }
 
-export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, events: number, fanout: number): Promise<EndToEnd> {
+export async function baselineEndToEnd(dev: DevServer, receiver: Receiver, events: number, fanout: number, path = "/enqueue"): Promise<EndToEnd> {
   const prefix = nextPrefix();
   const r = await measure(dev, receiver, prefix, events * fanout, {
     kind: "closed",
-    url: `${dev.url}/enqueue?n=${fanout}`,
+    url: `${dev.url}${path}?n=${fanout}`,
     headers: { "Content-Type": "application/json" },
     bodies: [JSON.stringify({ url: `${receiver.url}${prefix}` })],
     total: events,
@@ -156,6 +156,14 @@ export async function ingestSubscribed(dev: DevServer, receiver: Receiver, webho
   const orgId = await setupOrganisation(dev.url, receiver.url, webhooks, true, prefix);
   const r = await ingestThroughput(dev, "/v1/events", INGEST_HEADERS, eventBody(orgId), seconds);
   const s = await drain(receiver, prefix, (r.total - r.non2xx) * webhooks);
+  return { ...r, delivered: s.unique };
+}
+
+/** ingestSubscribed's floor: the baseline's /floor/enqueue at c=50, its consumer delivering and logging meanwhile. */
+export async function floorSubscribed(dev: DevServer, receiver: Receiver, seconds: number): Promise<Cannon & { delivered: number }> {
+  const prefix = nextPrefix();
+  const r = await ingestThroughput(dev, "/floor/enqueue?n=1", { "Content-Type": "application/json" }, JSON.stringify({ url: `${receiver.url}${prefix}` }), seconds);
+  const s = await drain(receiver, prefix, r.total - r.non2xx);
   return { ...r, delivered: s.unique };
 }
 
