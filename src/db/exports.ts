@@ -112,3 +112,23 @@ export async function deleteExportRows(d1: D1Database, ids: string[]) {
     await d1.prepare(`DELETE FROM exports WHERE id IN (${chunk.map(() => "?").join(",")})`).bind(...chunk).run();
   }
 }
+
+/** A deleted webhook's export file, recorded until R2 has deleted it (migration 0015). */
+export interface ExportFile {
+  object_key: string;
+  upload_id: string | null;
+}
+
+/** The oldest recorded files of deleted webhooks' exports, `limit` at most. */
+export async function orphanedExportFiles(d1: D1Database, limit: number): Promise<ExportFile[]> {
+  const { results } = await d1.prepare("SELECT object_key, upload_id FROM orphaned_export_files ORDER BY created_at LIMIT ?").bind(limit).all<ExportFile>();
+  return results;
+}
+
+/** Forgets files R2 has deleted. */
+export async function forgetOrphanedExportFiles(d1: D1Database, keys: string[]) {
+  for (let i = 0; i < keys.length; i += 100) {
+    const chunk = keys.slice(i, i + 100);
+    await d1.prepare(`DELETE FROM orphaned_export_files WHERE object_key IN (${chunk.map(() => "?").join(",")})`).bind(...chunk).run();
+  }
+}

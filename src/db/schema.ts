@@ -172,6 +172,13 @@ export const exportsTable = sqliteTable("exports", {
   leaseUntil: integer("lease_until").notNull(),
 });
 
+/** A deleted webhook's export files until R2 has deleted them (migration 0015, src/exports/delete-files.ts). */
+export const orphanedExportFiles = sqliteTable("orphaned_export_files", {
+  objectKey: text("object_key").primaryKey(),
+  uploadId: text("upload_id"),
+  createdAt: integer("created_at").notNull(),
+});
+
 /** Recovery jobs (migration 0013, src/recoveries/): re-send a window's failed and skipped deliveries. */
 export const recoveries = sqliteTable("recoveries", {
   id: text("id").primaryKey(),

@@ -2,6 +2,7 @@
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { webhookRevisions, webhooks, webhookStats, type WebhookRow } from "./schema";
+import type { ExportFile } from "./exports";
 
 export type WebhookWithStats = WebhookRow & {
   stats: { total: number; successful: number; lastTriggeredAt: number | null } | null;
@@ -167,14 +168,20 @@ export async function transitionWebhook(
  * once told to forget the webhook (src/durable/health-client.ts forgetHealth): no request
  * deletes millions of rows.
  */
-export async function deleteWebhook(d1: D1Database, organisationId: number, id: string): Promise<{ exportKeys: string[]; deleted: boolean }> {
-  const keys = await d1
-    .prepare("SELECT object_key FROM exports WHERE organisation_id = ? AND webhook_id = ? AND object_key IS NOT NULL")
-    .bind(organisationId, id)
-    .all<{ object_key: string }>();
-  const [removed] = await d1.batch([
+export async function deleteWebhook(d1: D1Database, organisationId: number, id: string): Promise<{ exportFiles: ExportFile[]; deleted: boolean }> {
+  // One batch, one transaction: the export rows go with the webhook (ON DELETE CASCADE), and
+  // their files are recorded first, so that a file the caller fails to delete is still found
+  // by the maintenance run (src/exports/delete-files.ts).
+  const [recorded, removed] = await d1.batch<ExportFile>([
+    d1
+      .prepare(
+        `INSERT OR IGNORE INTO orphaned_export_files (object_key, upload_id, created_at)
+           SELECT object_key, upload_id, ? FROM exports WHERE organisation_id = ? AND webhook_id = ? AND object_key IS NOT NULL
+           RETURNING object_key, upload_id`,
+      )
+      .bind(Date.now(), organisationId, id),
     d1.prepare("DELETE FROM webhooks WHERE organisation_id = ? AND id = ?").bind(organisationId, id),
     d1.prepare("DELETE FROM notifications WHERE organisation_id = ? AND webhook_id = ?").bind(organisationId, id),
   ]);
-  return { exportKeys: keys.results.map((r) => r.object_key), deleted: (removed?.meta.changes ?? 0) > 0 };
+  return { exportFiles: recorded?.results ?? [], deleted: (removed?.meta.changes ?? 0) > 0 };
 }

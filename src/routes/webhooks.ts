@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { db } from "../db/client";
 import { deleteWebhook, findWebhook, insertWebhook, listWebhooks, transitionWebhook, updateWebhook } from "../db/webhooks";
 import { forgetHealth, resetFailures } from "../durable/health-client";
+import { deleteExportFiles } from "../exports/delete-files";
 import { retryTransient } from "../lib/transient";
 import { replaySkipped } from "../delivery/replay";
 import { isProduction } from "../env";
@@ -141,14 +142,17 @@ webhookRoutes.patch(
 
 webhookRoutes.delete("/:id", async (c) => {
   const organisationId = c.get("organisationId");
-  const { deleted, exportKeys } = await deleteWebhook(c.env.DB, organisationId, c.req.param("id"));
+  const { deleted, exportFiles } = await deleteWebhook(c.env.DB, organisationId, c.req.param("id"));
   if (!deleted) throw notFound("Webhook");
   // Both tried whatever the other does: a repeated DELETE is a 404 and would not come back to
   // them, so a blip is tried again in place (forget is idempotent). The head drops the webhook's
-  // partitions by its alarm, not in this request.
+  // partitions by its alarm, not in this request. Export files that still fail to go are
+  // recorded in D1, and the maintenance run deletes them: the webhook is gone either way.
   await Promise.all([
     retryTransient(() => forgetHealth(c.env, organisationId, c.req.param("id"))),
-    exportKeys.length ? c.env.EXPORTS.delete(exportKeys) : undefined,
+    deleteExportFiles(c.env, exportFiles).catch((err: unknown) => {
+      console.error(JSON.stringify({ level: "error", msg: "export files left for the maintenance run", requestId: c.get("requestId"), files: exportFiles.length, error: String(err) }));
+    }),
   ]);
   return c.body(null, 204);
 });
