@@ -194,6 +194,44 @@ describe("the summary in D1", () => {
   });
 });
 
+describe("the summary refresh's reads", () => {
+  const total = async (id: string) => (await env.DB.prepare("SELECT total FROM webhook_stats WHERE webhook_id = ?").bind(id).first<number>("total")) ?? 0;
+  /** Totals changed behind the head's back: no word of activity, so only a refresh that reads this partition sees them. */
+  const silently = (org: number, wh: string, day: number, more: number) =>
+    runInDurableObject(deliveryLog(env, org, wh, day), (_o, state) => void state.storage.sql.exec("UPDATE totals SET total = total + ?, successful = successful + ?", more, more));
+
+  it("are the partitions that noted activity since the last refresh; every partition again hourly, or on a word that names no day", async () => {
+    const org = await createOrganisation();
+    const hook = await createWebhook(org.api_key);
+    await activate(org.api_key, hook.id);
+    const head = healthStub(env, org.id, hook.id);
+    await holdRetention(head);
+    const now = Date.now();
+    const [yesterday, today] = [dayOf(now - DAY_MS), dayOf(now)];
+    await delivery(org.id, hook.id, now - DAY_MS, "success");
+    await delivery(org.id, hook.id, now - 60_000, "success");
+    // The first refresh reads both (nothing kept yet), and keeps their totals.
+    await waitFor(async () => (await total(hook.id)) === 2, 5_000, 50);
+    expect(Object.keys((await kv<Record<number, unknown>>(head, "day_totals"))!).map(Number).sort()).toEqual([yesterday, today]);
+
+    // Today's partition notes activity: only today's is read, yesterday's kept totals stand.
+    await silently(org.id, hook.id, yesterday, 100);
+    await delivery(org.id, hook.id, now - 30_000, "success");
+    await waitFor(async () => (await total(hook.id)) >= 3, 5_000, 50);
+    expect(await total(hook.id)).toBe(3);
+
+    // An hour after the last full read, a refresh reads every partition.
+    await setKv(head, "full_read_at", Date.now() - 3_600_001);
+    await head.noteActivity(org.id, hook.id, today);
+    await waitFor(async () => (await total(hook.id)) === 103, 5_000, 50);
+
+    // A word that names no day does too.
+    await silently(org.id, hook.id, yesterday, 1000);
+    await head.noteActivity(org.id, hook.id);
+    await waitFor(async () => (await total(hook.id)) === 1103, 5_000, 50);
+  });
+});
+
 describe("forget", () => {
   it("drops every partition, pending deliveries too, then the head's own storage", async () => {
     const { org, wh } = fresh();

@@ -6,7 +6,7 @@ import { noticeFault } from "./faults";
 import { beginForget, forgetAlso, forgetDue, forgetting, runForget } from "./head/forget";
 import { addPartition, retentionDue, runRetention } from "./head/partitions";
 import { archivedTotals, claim, livePartitions } from "./head/state";
-import { armRefresh, refreshDue, refreshSummary } from "./head/summary";
+import { armRefresh, markDirty, refreshDue, refreshSummary } from "./head/summary";
 import { sendNoticeEmail, type Notice } from "./pause-notice";
 import { writePause } from "./pause-record";
 import { AUTO_PAUSE_AFTER, NOTICE_RETRY_DELAYS_MS, REMEMBERED } from "./policy";
@@ -122,11 +122,12 @@ export class WebhookHealth extends DurableObject<Env> {
     return archivedTotals(this.ctx.storage.kv);
   }
 
-  /** A partition recorded attempts: the D1 summary is refreshed within SUMMARY_REFRESH_MS. */
-  async noteActivity(organisationId: number, webhookId: string): Promise<void> {
+  /** A partition (of `day`) recorded attempts: the D1 summary is refreshed within SUMMARY_REFRESH_MS, reading that partition again. */
+  async noteActivity(organisationId: number, webhookId: string, day?: number): Promise<void> {
     const kv = this.ctx.storage.kv;
     if (forgetting(kv)) return;
     claim(kv, organisationId, webhookId);
+    markDirty(kv, day);
     if (armRefresh(kv, this.env, Date.now())) await this.schedule();
   }
 

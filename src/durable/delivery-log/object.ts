@@ -210,7 +210,7 @@ export class DeliveryLog extends DurableObject<Env> {
   }
 
   private noteActivity(scope: LogScope) {
-    this.note ??= new ActivityNote(() => healthStub(this.env, scope.organisationId, scope.webhookId).noteActivity(scope.organisationId, scope.webhookId));
+    this.note ??= new ActivityNote(() => healthStub(this.env, scope.organisationId, scope.webhookId).noteActivity(scope.organisationId, scope.webhookId, scope.day));
     this.note.poke();
   }
 }

@@ -5,6 +5,7 @@
  * delivery path and its D1 writes do not grow with traffic: one batch per webhook per interval.
  */
 import type { Env } from "../../env";
+import type { Totals } from "../../storage/contract";
 import { addTotals, sumTotals } from "../../stats/totals";
 import { archivedTotals, KEYS, livePartitions, log, ownerOf, partitionStub, scopeOf } from "./state";
 
@@ -20,23 +21,62 @@ export function armRefresh(kv: SyncKvStorage, env: Env, now: number): boolean {
 
 export const refreshDue = (kv: SyncKvStorage) => kv.get<number>(KEYS.refreshAt) ?? Infinity;
 
+/** Which partitions changed since the last refresh: a day, or "all" (a word that named none). */
+type Dirty = number[] | "all";
+const union = (a: Dirty | undefined, b: Dirty | undefined): Dirty | undefined =>
+  a === "all" || b === "all" ? "all" : a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined;
+
 /**
- * Sums the archived totals and every live partition's, and writes them with the streak in one
- * D1 batch. Activity noted while it runs arms the next refresh; a refresh that fails is tried
- * again after the interval.
+ * A partition's activity: its day joins those the next refresh reads. A word without a day
+ * (a test's seed, a partition of an older version) makes the refresh read every partition.
+ * Written only when it changes something: a busy partition's every word is not a write.
+ */
+export function markDirty(kv: SyncKvStorage, day: number | undefined) {
+  const dirty = kv.get<Dirty>(KEYS.dirtyDays);
+  if (dirty === "all" || (day !== undefined && dirty?.includes(day))) return;
+  kv.put(KEYS.dirtyDays, day === undefined ? "all" : [...(dirty ?? []), day]);
+}
+
+/**
+ * Every live partition is read again at least this often, whatever was noted: a word lost on
+ * its way (notify.ts sends it best-effort) then leaves the summary stale for an hour at most.
+ */
+const FULL_READ_MS = 3_600_000;
+
+/**
+ * Writes the archived totals plus every live partition's, with the streak, in one D1 batch.
+ * Only the partitions that noted activity since the last refresh are read (and any not read
+ * yet, and all of them hourly); the others' totals are the ones the head kept. A busy
+ * webhook's refresh reads one or two partitions, not its 31 days'. Activity noted while it
+ * runs arms the next refresh; a refresh that fails is tried again after the interval, with
+ * what it took to read still marked.
  */
 export async function refreshSummary(env: Env, storage: DurableObjectStorage, now: number, streak: () => number): Promise<void> {
   const kv = storage.kv;
   kv.delete(KEYS.refreshAt);
   const owner = ownerOf(kv);
   if (!owner) return;
+  const days = livePartitions(kv);
+  const kept = kv.get<Record<number, Totals>>(KEYS.dayTotals) ?? {};
+  const dirty = kv.get<Dirty>(KEYS.dirtyDays);
+  const full = dirty === "all" || (kv.get<number>(KEYS.fullReadAt) ?? 0) + FULL_READ_MS <= now;
+  const toRead = days.filter((day) => full || !(day in kept) || dirty?.includes(day));
+  // Taken before the reads: a word that comes while they run is a change they may have missed.
+  kv.delete(KEYS.dirtyDays);
   try {
-    const days = livePartitions(kv);
-    const read = await Promise.all(days.map((day) => partitionStub(env, owner, day).totals(scopeOf(owner, day))));
+    const read = await Promise.all(toRead.map((day) => partitionStub(env, owner, day).totals(scopeOf(owner, day))));
     // Taken together after the reads: a partition folded into the archived totals meanwhile
     // (retention) has left the live list in the same write, so it is counted once.
     const live = livePartitions(kv);
-    const t = addTotals(archivedTotals(kv), sumTotals(read.filter((_, i) => live.includes(days[i]!))));
+    const fresh = new Map(toRead.map((day, i) => [day, read[i]!]));
+    const totals: Record<number, Totals> = {};
+    for (const day of live) {
+      const t = fresh.get(day) ?? kept[day];
+      if (t) totals[day] = t;
+    }
+    kv.put(KEYS.dayTotals, totals);
+    if (full) kv.put(KEYS.fullReadAt, now);
+    const t = addTotals(archivedTotals(kv), sumTotals(Object.values(totals)));
     const sent = streak();
     await env.DB.batch([
       env.DB.prepare(
@@ -52,6 +92,8 @@ export async function refreshSummary(env: Env, storage: DurableObjectStorage, no
     }
   } catch (err) {
     log("warn", "summary refresh failed; tried again later", { ...owner, error: String(err).slice(0, 500) });
+    const again = union(kv.get<Dirty>(KEYS.dirtyDays), full ? "all" : toRead);
+    if (again) kv.put(KEYS.dirtyDays, again);
     armRefresh(kv, env, now);
   }
 }
