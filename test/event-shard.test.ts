@@ -62,6 +62,32 @@ describe("EventShard.accept", () => {
     expect(after.rowsWritten - before.rowsWritten).toBe(1);
   });
 
+  it("stamps an event that comes later than the sweep's window after the sweep's mark, so that a sweep still reads it", async () => {
+    const org = newOrg();
+    const now = Date.now();
+    const shard = eventShard(env, org, "evt_first");
+    // An event past the stale window: the next sweep reads it and moves the mark to its cutoff.
+    await shard.accept(org, toStore("evt_first", now - 90_000));
+    // Another event id of the same shard, stamped by an ingest whose request took two minutes.
+    let late = "evt_late";
+    for (let i = 0; eventShard(env, org, late).id.toString() !== shard.id.toString(); i++) late = `evt_late_${i}`;
+    const markOf = () => runInDurableObject(shard, (_o, state) => state.storage.kv.get<number>("swept-through") ?? 0);
+
+    // A sweep has passed everything up to a minute ago (the stale window), as its alarm would.
+    await runInDurableObject(shard, (o) => o.sweep(Date.now()));
+    const mark = await markOf();
+    expect(mark).toBeGreaterThan(now - 120_000);
+    const answer = await shard.accept(org, toStore(late, now - 120_000));
+    expect(answer.event.created_at).toBeGreaterThan(mark);
+    for (const f of answer.event.fanout) expect(timeOfId(f.delivery_id)).toBe(answer.event.created_at);
+    // And a sweep that has started, not finished, counts as passed: it set its cutoff first.
+    const cutoffAhead = Date.now() + 30_000;
+    await runInDurableObject(shard, (o) => o.sweep(cutoffAhead + 60_000));
+    let later = `${late}_b`;
+    for (let i = 0; eventShard(env, org, later).id.toString() !== shard.id.toString(); i++) later = `${late}_b${i}`;
+    expect((await shard.accept(org, toStore(later, Date.now()))).event.created_at).toBeGreaterThan(cutoffAhead);
+  });
+
   it("answers a duplicate with what was stored the first time, body and delivery ids included", async () => {
     const org = newOrg();
     const shard = eventShard(env, org, "evt_dup");

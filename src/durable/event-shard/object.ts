@@ -8,7 +8,7 @@ import { DAY_MS, dayOf, dayOfDelivery, deliveryIdIn, shardOf } from "../../stora
 import { MeteredSql } from "../metered-sql";
 import { createDay, dropAt, dropDay, liveDays, tableOf } from "./days";
 import { unpackBody, type StoredBody } from "./body";
-import { sweepShard, type Recent, type ShardSweepReport } from "./sweep";
+import { sweepShard, sweptThrough, type Recent, type ShardSweepReport } from "./sweep";
 import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, toRow } from "./rows";
 
 /**
@@ -33,34 +33,42 @@ export class EventShard extends DurableObject<Env> {
    */
   private days: number[] | undefined;
   private owner: number | undefined;
+  /**
+   * No event is stored at or before this time: the furthest a sweep has passed, or started to
+   * pass (its cutoff is set before its first await). Ingest stamps an event with its own clock
+   * before it reaches the shard; one delayed longer than the sweep's window would otherwise land
+   * behind the mark, where no sweep reads it, and be lost if its queue message was too.
+   */
+  private floor: number | undefined;
 
   async accept(organisationId: number, e: EventToStore): Promise<ShardAnswer> {
     this.own(organisationId, true);
+    const createdAt = Math.max(e.created_at, this.sweepFloor() + 1);
     const event: StoredEvent = {
       id: e.id,
       event: e.event,
       body: e.body,
       request_hash: e.request_hash,
-      created_at: e.created_at,
+      created_at: createdAt,
       deliveries: e.fanout.length,
       skipped: e.fanout.filter((f) => f.status === "skipped").length,
       // Each id names this shard, so a delivery not attempted yet is found from its id (shardOfDelivery).
-      fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: deliveryIdIn(newId("dlv", e.created_at), shardOf(e.id)), revision_id: f.revision_id, status: f.status })),
+      fanout: e.fanout.map((f) => ({ webhook_id: f.webhook_id, delivery_id: deliveryIdIn(newId("dlv", createdAt), shardOf(e.id)), revision_id: f.revision_id, status: f.status })),
     };
     // From the lookup to the insert nothing awaits, so no other call runs in between.
     const stored = this.find(e.id);
     if (stored) return { duplicate: true, event: fromRow(stored) };
     const row = toRow(event);
 
-    const day = dayOf(e.created_at);
+    const day = dayOf(createdAt);
     const fresh = !this.live().includes(day);
     if (fresh) this.days = createDay(this.sql, this.ctx.storage.kv, day);
     this.sql.run(insertSql(day), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
     // Awaited only after the insert: from the lookup to here nothing else ran in the object.
     // The sweep is due once this event's deliveries can be overdue (sweep.ts); retention once the day is new.
     if (event.fanout.some((f) => f.status === "pending")) {
-      this.recent.events.push({ id: e.id, day, created_at: e.created_at });
-      await this.armBy(e.created_at + staleAfter(this.env));
+      this.recent.events.push({ id: e.id, day, created_at: createdAt });
+      await this.armBy(createdAt + staleAfter(this.env));
     }
     if (fresh) await this.armBy(this.retentionDue()!);
     return { duplicate: false, event };
@@ -128,7 +136,14 @@ export class EventShard extends DurableObject<Env> {
   /** The sweep's work (sweep.ts), callable from tests (runInDurableObject) with a chosen time; null before any event. */
   async sweep(now: number): Promise<ShardSweepReport | null> {
     const organisationId = this.ctx.storage.kv.get<number>("organisation");
-    return organisationId === undefined ? null : sweepShard(this.sql, this.ctx.storage.kv, this.env, organisationId, now, this.recent);
+    if (organisationId === undefined) return null;
+    // Before the first await: an accept that runs while this sweep waits is stamped after its cutoff.
+    this.floor = Math.max(this.sweepFloor(), now - staleAfter(this.env));
+    return sweepShard(this.sql, this.ctx.storage.kv, this.env, organisationId, now, this.recent);
+  }
+
+  private sweepFloor(): number {
+    return (this.floor ??= sweptThrough(this.ctx.storage.kv));
   }
 
   /**

@@ -145,8 +145,8 @@ export async function sweepShard(sql: MeteredSql, kv: SyncKvStorage, env: Env, o
     report.handedOver.push(...messages.map((m) => m.delivery_id));
     report.unsent += sent.unsent.length;
     full = events.length === PAGE;
-    // Up to the cutoff when the page was the last (ingest stamps events with its own clock: none
-    // can still come with an earlier time); past a full page, short of its last millisecond, which
+    // Up to the cutoff when the page was the last (the shard stamps no event at or before a
+    // cutoff a sweep has started with: EventShard.floor); past a full page, short of its last millisecond, which
     // may have more events, unless the whole page is that millisecond.
     const first = events[0]!.created_at;
     const last = events.at(-1)!.created_at;
