@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FINISHED_RECOVERIES_SQL } from "../src/db/recoveries";
 import { OWNER_SQL, SUBSCRIBERS_SQL } from "../src/db/webhooks";
 import { createOrganisation, createWebhook } from "./helpers/api";
 
@@ -35,6 +36,13 @@ describe("D1 query plans", () => {
       expect(text).toMatch(/SEARCH organisations USING INTEGER PRIMARY KEY \(rowid=\?\)/);
       expect(text).toMatch(/SEARCH webhooks USING (COVERING )?INDEX \w+ \(organisation_id=\?/);
       expect(text).not.toMatch(/SCAN (webhooks|organisations)\b/);
+    });
+
+    it(`retention finds finished recoveries through their partial index${analysed ? " after ANALYZE" : ""}`, async () => {
+      if (analysed) await env.DB.prepare("ANALYZE").run();
+      const text = (await plan(FINISHED_RECOVERIES_SQL, Date.now(), 500)).join("\n");
+      expect(text).toMatch(/SEARCH recoveries USING (COVERING )?INDEX recoveries_finished \(updated_at<\?\)/);
+      expect(text).not.toMatch(/SCAN recoveries\b/);
     });
   }
 

@@ -8,7 +8,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { healthStub } from "../src/durable/health-client";
-import { purgeExpiredExports } from "../src/maintenance/retention";
+import { logRetentionMs, purgeExpiredExports, purgeFinishedRecoveries } from "../src/maintenance/retention";
 import { DAY_MS, dayOf } from "../src/storage/partitions";
 import { deliveryLog } from "../src/storage/stubs";
 import { call, createOrganisation, createWebhook, expectStatus, waitFor } from "./helpers/api";
@@ -95,5 +95,33 @@ describe("export expiry", () => {
     expect(await env.EXPORTS.head(expiredKey)).toBeNull();
     expect(await env.EXPORTS.head((await keyOf(live))!)).not.toBeNull();
     expect((await call("GET", `/v1/exports/${live}/download`, { token: org.api_key })).status).toBe(200);
+  });
+});
+
+describe("finished recoveries", () => {
+  it("are deleted LOG_RETENTION_DAYS after they ended, through the API too; unfinished and recent ones stay", async () => {
+    const org = await createOrganisation();
+    const wh = await createWebhook(org.api_key);
+    const now = Date.now();
+    const old = now - logRetentionMs(env) - 60_000;
+    const rows: [string, string, number][] = [
+      ["rcv_old_done", "done", old],
+      ["rcv_old_failed", "failed", old],
+      ["rcv_new_done", "done", now - 60_000],
+      ["rcv_old_running", "running", old],
+    ];
+    await env.DB.batch(
+      rows.map(([id, status, at]) =>
+        env.DB.prepare("INSERT INTO recoveries (id, organisation_id, webhook_id, status, since_at, until_at, total, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)")
+          .bind(id, org.id, wh.id, status, at - DAY_MS, at - 1, at, at),
+      ),
+    );
+    await expectStatus(200, "GET", `/v1/webhooks/${wh.id}/recoveries/rcv_old_done`, { token: org.api_key });
+
+    expect(await purgeFinishedRecoveries(env, now)).toBe(2);
+    const left = await env.DB.prepare("SELECT id FROM recoveries WHERE webhook_id = ? ORDER BY id").bind(wh.id).all<{ id: string }>();
+    expect(left.results.map((r) => r.id)).toEqual(["rcv_new_done", "rcv_old_running"]);
+    expect((await call("GET", `/v1/webhooks/${wh.id}/recoveries/rcv_old_done`, { token: org.api_key })).status).toBe(404);
+    expect(await purgeFinishedRecoveries(env, now)).toBe(0);
   });
 });

@@ -113,3 +113,12 @@ export async function webhookState(d1: D1Database, organisationId: number, webho
     .bind(organisationId, webhookId)
     .first<{ type: "event_notification" | "verification_check"; status: "inactive" | "active" | "paused" }>();
 }
+
+/** Up to `limit` (?2) recoveries that ended before ?1, through the partial index recoveries_finished. */
+export const FINISHED_RECOVERIES_SQL = "SELECT id FROM recoveries WHERE status IN ('done', 'failed') AND updated_at < ?1 ORDER BY updated_at LIMIT ?2";
+
+/** Deletes up to `limit` recoveries that ended before `before`; answers how many. */
+export async function deleteFinishedRecoveries(d1: D1Database, before: number, limit: number): Promise<number> {
+  const { meta } = await d1.prepare(`DELETE FROM recoveries WHERE id IN (${FINISHED_RECOVERIES_SQL})`).bind(before, limit).run();
+  return meta.changes;
+}

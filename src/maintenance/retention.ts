@@ -3,9 +3,11 @@
  * objects' own alarms: a webhook's head drops its DeliveryLog partitions (one per day), folding
  * their totals into the lifetime statistics first, and each EventShard drops its event days
  * (src/durable/). Exports past their expiry (EXPORT_RETENTION_DAYS after creation) are D1 rows
- * and R2 files, removed by the maintenance run.
+ * and R2 files, removed by the maintenance run; so are finished recoveries, LOG_RETENTION_DAYS
+ * after they ended (the logs they re-sent are gone by then).
  */
 import { deleteExportRows, expiredExports } from "../db/exports";
+import { deleteFinishedRecoveries } from "../db/recoveries";
 import type { Env } from "../env";
 
 const DAY_MS = 86_400_000;
@@ -35,5 +37,17 @@ export async function purgeExpiredExports(env: Env, now = Date.now()): Promise<n
     await deleteExportRows(env.DB, expired.map((e) => e.id));
     purged += expired.length;
     if (expired.length < EXPORT_BATCH) return purged;
+  }
+}
+
+const RECOVERY_BATCH = 500;
+
+/** Deletes the recoveries that ended more than LOG_RETENTION_DAYS ago, a batch at a time; answers how many went. */
+export async function purgeFinishedRecoveries(env: Env, now = Date.now()): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const n = await deleteFinishedRecoveries(env.DB, now - logRetentionMs(env), RECOVERY_BATCH);
+    purged += n;
+    if (n < RECOVERY_BATCH) return purged;
   }
 }
