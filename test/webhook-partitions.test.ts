@@ -212,7 +212,7 @@ describe("the summary refresh's reads", () => {
     await delivery(org.id, hook.id, now - 60_000, "success");
     // The first refresh reads both (nothing kept yet), and keeps their totals.
     await waitFor(async () => (await total(hook.id)) === 2, 5_000, 50);
-    expect(Object.keys((await kv<Record<number, unknown>>(head, "day_totals"))!).map(Number).sort()).toEqual([yesterday, today]);
+    expect(await runInDurableObject(head, (o) => [...o.reads.dayTotals.keys()].sort())).toEqual([yesterday, today]);
 
     // Today's partition notes activity: only today's is read, yesterday's kept totals stand.
     await silently(org.id, hook.id, yesterday, 100);
@@ -221,7 +221,7 @@ describe("the summary refresh's reads", () => {
     expect(await total(hook.id)).toBe(3);
 
     // An hour after the last full read, a refresh reads every partition.
-    await setKv(head, "full_read_at", Date.now() - 3_600_001);
+    await runInDurableObject(head, (o) => void (o.reads.fullReadAt = Date.now() - 3_600_001));
     await head.noteActivity(org.id, hook.id, today);
     await waitFor(async () => (await total(hook.id)) === 103, 5_000, 50);
 
@@ -229,6 +229,12 @@ describe("the summary refresh's reads", () => {
     await silently(org.id, hook.id, yesterday, 1000);
     await head.noteActivity(org.id, hook.id);
     await waitFor(async () => (await total(hook.id)) === 1103, 5_000, 50);
+
+    // Kept in memory only: a head that restarts has kept nothing, and its first refresh reads every partition.
+    await silently(org.id, hook.id, yesterday, 10_000);
+    await runInDurableObject(head, (o) => void o.reads.dayTotals.clear());
+    await head.noteActivity(org.id, hook.id, today);
+    await waitFor(async () => (await total(hook.id)) === 11_103, 5_000, 50);
   });
 });
 

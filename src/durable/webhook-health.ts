@@ -6,7 +6,7 @@ import { noticeFault } from "./faults";
 import { beginForget, forgetAlso, forgetDue, forgetting, runForget } from "./head/forget";
 import { addPartition, retentionDue, runRetention } from "./head/partitions";
 import { archivedTotals, claim, livePartitions } from "./head/state";
-import { armRefresh, markDirty, refreshDue, refreshSummary } from "./head/summary";
+import { armRefresh, markDirty, newReadMemory, refreshDue, refreshSummary } from "./head/summary";
 import { sendNoticeEmail, type Notice } from "./pause-notice";
 import { writePause } from "./pause-record";
 import { AUTO_PAUSE_AFTER, NOTICE_RETRY_DELAYS_MS, REMEMBERED } from "./policy";
@@ -38,6 +38,8 @@ const log = (level: string, msg: string, fields: Record<string, unknown>) => con
 export class WebhookHealth extends DurableObject<Env> {
   /** Notice steps run one at a time: other requests run while D1 or the email is awaited. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Which partitions the summary refresh must read, and the totals it read (head/summary.ts). Public for tests. */
+  readonly reads = newReadMemory();
   private pausing = false;
   /** Upkeep runs one at a time too: an alarm run by hand while the runtime's is under way waits, then finds done what was done. */
   private upkeeping: Promise<unknown> = Promise.resolve();
@@ -127,7 +129,7 @@ export class WebhookHealth extends DurableObject<Env> {
     const kv = this.ctx.storage.kv;
     if (forgetting(kv)) return;
     claim(kv, organisationId, webhookId);
-    markDirty(kv, day);
+    markDirty(this.reads, day);
     if (armRefresh(kv, this.env, Date.now())) await this.schedule();
   }
 
@@ -165,7 +167,7 @@ export class WebhookHealth extends DurableObject<Env> {
       return;
     }
     if (retentionDue(storage.kv, this.env, now) <= now) await runRetention(this.env, storage, now);
-    if (refreshDue(storage.kv) <= now) await refreshSummary(this.env, storage, now, () => this.streak());
+    if (refreshDue(storage.kv) <= now) await refreshSummary(this.env, storage, now, () => this.streak(), this.reads);
   }
 
   /** Opens this run's notice: the notice, the run's mark and the alarm in one storage write. */

@@ -19,12 +19,6 @@ export const KEYS = {
   dropping: "dropping",
   retentionRetryAt: "retention_retry_at",
   refreshAt: "refresh_at",
-  /** The days whose partitions noted activity since the last refresh read them ("all": any). */
-  dirtyDays: "dirty_days",
-  /** Each live partition's totals as the last refresh read them. */
-  dayTotals: "day_totals",
-  /** When a refresh last read every live partition. */
-  fullReadAt: "full_read_at",
   forgetting: "forgetting",
 } as const;
 

@@ -21,20 +21,29 @@ export function armRefresh(kv: SyncKvStorage, env: Env, now: number): boolean {
 
 export const refreshDue = (kv: SyncKvStorage) => kv.get<number>(KEYS.refreshAt) ?? Infinity;
 
-/** Which partitions changed since the last refresh: a day, or "all" (a word that named none). */
+/** Which partitions changed since the last refresh: some days, or "all" (a word that named none). */
 type Dirty = number[] | "all";
 const union = (a: Dirty | undefined, b: Dirty | undefined): Dirty | undefined =>
   a === "all" || b === "all" ? "all" : a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined;
 
 /**
- * A partition's activity: its day joins those the next refresh reads. A word without a day
- * (a test's seed, a partition of an older version) makes the refresh read every partition.
- * Written only when it changes something: a busy partition's every word is not a write.
+ * What the head remembers between refreshes, in memory only (no row written for it): a head
+ * that restarts has kept no partition's totals, so its first refresh reads every partition.
  */
-export function markDirty(kv: SyncKvStorage, day: number | undefined) {
-  const dirty = kv.get<Dirty>(KEYS.dirtyDays);
-  if (dirty === "all" || (day !== undefined && dirty?.includes(day))) return;
-  kv.put(KEYS.dirtyDays, day === undefined ? "all" : [...(dirty ?? []), day]);
+export interface ReadMemory {
+  /** The days whose partitions noted activity since the last refresh took them. */
+  dirty: Dirty | undefined;
+  /** Each live partition's totals as a refresh last read them. */
+  dayTotals: Map<number, Totals>;
+  /** When a refresh last read every live partition. */
+  fullReadAt: number;
+}
+
+export const newReadMemory = (): ReadMemory => ({ dirty: undefined, dayTotals: new Map(), fullReadAt: 0 });
+
+/** A partition's activity: its day joins those the next refresh reads; a word without a day (a test's seed, an older partition) makes it read every one. */
+export function markDirty(memory: ReadMemory, day: number | undefined) {
+  memory.dirty = union(memory.dirty, day === undefined ? "all" : [day]);
 }
 
 /**
@@ -46,37 +55,31 @@ const FULL_READ_MS = 3_600_000;
 /**
  * Writes the archived totals plus every live partition's, with the streak, in one D1 batch.
  * Only the partitions that noted activity since the last refresh are read (and any not read
- * yet, and all of them hourly); the others' totals are the ones the head kept. A busy
+ * yet, and all of them hourly); the others' totals are the ones the head kept in memory. A busy
  * webhook's refresh reads one or two partitions, not its 31 days'. Activity noted while it
  * runs arms the next refresh; a refresh that fails is tried again after the interval, with
  * what it took to read still marked.
  */
-export async function refreshSummary(env: Env, storage: DurableObjectStorage, now: number, streak: () => number): Promise<void> {
+export async function refreshSummary(env: Env, storage: DurableObjectStorage, now: number, streak: () => number, memory: ReadMemory): Promise<void> {
   const kv = storage.kv;
   kv.delete(KEYS.refreshAt);
   const owner = ownerOf(kv);
   if (!owner) return;
   const days = livePartitions(kv);
-  const kept = kv.get<Record<number, Totals>>(KEYS.dayTotals) ?? {};
-  const dirty = kv.get<Dirty>(KEYS.dirtyDays);
-  const full = dirty === "all" || (kv.get<number>(KEYS.fullReadAt) ?? 0) + FULL_READ_MS <= now;
-  const toRead = days.filter((day) => full || !(day in kept) || dirty?.includes(day));
+  const dirty = memory.dirty;
+  const full = dirty === "all" || memory.fullReadAt + FULL_READ_MS <= now;
+  const toRead = days.filter((day) => full || !memory.dayTotals.has(day) || dirty?.includes(day));
   // Taken before the reads: a word that comes while they run is a change they may have missed.
-  kv.delete(KEYS.dirtyDays);
+  memory.dirty = undefined;
   try {
     const read = await Promise.all(toRead.map((day) => partitionStub(env, owner, day).totals(scopeOf(owner, day))));
     // Taken together after the reads: a partition folded into the archived totals meanwhile
     // (retention) has left the live list in the same write, so it is counted once.
     const live = livePartitions(kv);
-    const fresh = new Map(toRead.map((day, i) => [day, read[i]!]));
-    const totals: Record<number, Totals> = {};
-    for (const day of live) {
-      const t = fresh.get(day) ?? kept[day];
-      if (t) totals[day] = t;
-    }
-    kv.put(KEYS.dayTotals, totals);
-    if (full) kv.put(KEYS.fullReadAt, now);
-    const t = addTotals(archivedTotals(kv), sumTotals(Object.values(totals)));
+    toRead.forEach((day, i) => memory.dayTotals.set(day, read[i]!));
+    for (const day of memory.dayTotals.keys()) if (!live.includes(day)) memory.dayTotals.delete(day);
+    if (full) memory.fullReadAt = now;
+    const t = addTotals(archivedTotals(kv), sumTotals([...memory.dayTotals.values()]));
     const sent = streak();
     await env.DB.batch([
       env.DB.prepare(
@@ -92,8 +95,7 @@ export async function refreshSummary(env: Env, storage: DurableObjectStorage, no
     }
   } catch (err) {
     log("warn", "summary refresh failed; tried again later", { ...owner, error: String(err).slice(0, 500) });
-    const again = union(kv.get<Dirty>(KEYS.dirtyDays), full ? "all" : toRead);
-    if (again) kv.put(KEYS.dirtyDays, again);
+    memory.dirty = union(memory.dirty, full ? "all" : toRead);
     armRefresh(kv, env, now);
   }
 }
