@@ -39,6 +39,8 @@ export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
   /** Optional: how soon after activity a webhook's summary (success rate, last triggered) is written to D1 for lists. */
   SUMMARY_REFRESH_MS?: string;
+  /** How long an isolate keeps an organisation's fan-out for ingest (src/db/fanout-cache.ts); "0" reads D1 for every event. */
+  FANOUT_CACHE_MS?: string;
   EMAIL: SendEmail;
   MTLS?: Fetcher;
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { webhookRevisions, webhooks, webhookStats, type WebhookRow } from "./schema";
 import type { ExportFile } from "./exports";
+import { changingFanout } from "./fanout-cache";
 
 export type WebhookWithStats = WebhookRow & {
   stats: { total: number; successful: number; lastTriggeredAt: number | null } | null;
@@ -55,7 +56,7 @@ export const SUBSCRIBERS_SQL = `SELECT id, status, revision_id FROM webhooks
 UNION ALL SELECT NULL, NULL, NULL FROM organisations WHERE id = ?1`;
 
 /** The organisation's event webhooks subscribed to the event; null when there is no such organisation. */
-export async function subscribers(d1: D1Database, organisationId: number, event: string): Promise<Subscriber[] | null> {
+export async function subscribers(d1: Pick<D1Database, "prepare">, organisationId: number, event: string): Promise<Subscriber[] | null> {
   const { results } = await d1.prepare(SUBSCRIBERS_SQL).bind(organisationId, event).all<{ id: string | null } & Omit<Subscriber, "id">>();
   if (results.length === 0) return null;
   return results.filter((r): r is Subscriber => r.id !== null);
@@ -89,7 +90,8 @@ export async function listWebhooks(d: Db, organisationId: number, f: ListFilter)
 }
 
 export async function insertWebhook(d: Db, row: typeof webhooks.$inferInsert) {
-  await d.batch([
+  // Every write to webhooks goes through changingFanout: ingest's fan-out cache forgets it here.
+  await changingFanout(row.organisationId, () => d.batch([
     d.insert(webhooks).values(row),
     d.insert(webhookRevisions).values({
       id: row.revisionId,
@@ -103,7 +105,7 @@ export async function insertWebhook(d: Db, row: typeof webhooks.$inferInsert) {
       createdAt: row.createdAt,
     }),
     d.insert(webhookStats).values({ webhookId: row.id, organisationId: row.organisationId, total: 0, successful: 0, failed: 0 }),
-  ]);
+  ]));
 }
 
 /** Applies an edit; when anything a delivery is sent with changed, starts a new revision. */
@@ -116,10 +118,10 @@ export async function updateWebhook(
 ) {
   const where = and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id));
   if (!newRevision) {
-    await d.update(webhooks).set(changes).where(where);
+    await changingFanout(organisationId, () => d.update(webhooks).set(changes).where(where));
     return;
   }
-  await d.batch([
+  await changingFanout(organisationId, () => d.batch([
     d.update(webhooks).set({ ...changes, revisionId: newRevision.id }).where(where),
     d.insert(webhookRevisions).select(
       d
@@ -140,7 +142,7 @@ export async function updateWebhook(
         .from(webhooks)
         .where(where),
     ),
-  ]);
+  ]));
 }
 
 /** Moves a webhook between statuses; answers the updated row, or null when it was not in `from`. */
@@ -153,11 +155,13 @@ export async function transitionWebhook(
   pausedReason: string | null,
   now: number,
 ): Promise<boolean> {
-  const res = await d
-    .update(webhooks)
-    .set({ status: to, pausedReason, updatedAt: now })
-    .where(and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id), inArray(webhooks.status, from)))
-    .returning({ id: webhooks.id });
+  const res = await changingFanout(organisationId, () =>
+    d
+      .update(webhooks)
+      .set({ status: to, pausedReason, updatedAt: now })
+      .where(and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id), inArray(webhooks.status, from)))
+      .returning({ id: webhooks.id }),
+  );
   return res.length > 0;
 }
 
@@ -172,7 +176,7 @@ export async function deleteWebhook(d1: D1Database, organisationId: number, id: 
   // One batch, one transaction: the export rows go with the webhook (ON DELETE CASCADE), and
   // their files are recorded first, so that a file the caller fails to delete is still found
   // by the maintenance run (src/exports/delete-files.ts).
-  const [recorded, removed] = await d1.batch<ExportFile>([
+  const [recorded, removed] = await changingFanout(organisationId, () => d1.batch<ExportFile>([
     d1
       .prepare(
         `INSERT OR IGNORE INTO orphaned_export_files (object_key, upload_id, created_at)
@@ -182,6 +186,6 @@ export async function deleteWebhook(d1: D1Database, organisationId: number, id: 
       .bind(Date.now(), organisationId, id),
     d1.prepare("DELETE FROM webhooks WHERE organisation_id = ? AND id = ?").bind(organisationId, id),
     d1.prepare("DELETE FROM notifications WHERE organisation_id = ? AND webhook_id = ?").bind(organisationId, id),
-  ]);
+  ]));
   return { exportFiles: recorded?.results ?? [], deleted: (removed?.meta.changes ?? 0) > 0 };
 }

@@ -1,7 +1,7 @@
 /**
  * Ingest: record an event in its shard, then enqueue its deliveries. No D1 write: D1 is read
- * once for the fan-out (which of the organisation's webhooks are subscribed, and whether they
- * are active or paused). One object call whatever the fan-out: the event, with its delivery ids,
+ * for the fan-out (which of the organisation's webhooks are subscribed, and whether they are
+ * active or paused), at most once a second per isolate and event type (src/db/fanout-cache.ts). One object call whatever the fan-out: the event, with its delivery ids,
  * is durable in its shard before anyone is told 202, and a pending delivery is first written to
  * its webhook's partition with its first attempt (src/durable/delivery-log/record.ts). What the
  * queue does not take, or loses, the shard's sweep finds (src/durable/event-shard/sweep.ts): it
@@ -14,6 +14,7 @@
  * skips are logged (once), and a delivery not attempted yet is enqueued again (fanOut).
  */
 import type { Env } from "../env";
+import { cachedSubscribers } from "../db/fanout-cache";
 import { subscribers } from "../db/webhooks";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/encoding";
@@ -68,7 +69,7 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
 
   // A read: safe to try again. Nothing is recorded yet, so failing here is "not recorded".
   const hooks = await timing
-    .measure("d1", () => retryTransient(() => subscribers(env.DB, orgId, input.event)))
+    .measure("d1", () => cachedSubscribers(env, orgId, input.event, subscribers, now))
     .catch((err: unknown) => {
       throw new EventNotRecorded(eventId, "not_recorded", err);
     });

@@ -1,3 +1,4 @@
+import { changingFanout } from "../db/fanout-cache";
 import type { Env } from "../env";
 import { AUTO_PAUSE_AFTER } from "./policy";
 import type { PauseNotice } from "./pause-email";
@@ -21,7 +22,9 @@ export type NotificationStatus = "pending" | "sending" | "sent" | "failed";
  */
 export async function writePause(env: Env, notificationId: string, organisationId: number, webhookId: string, streak: number, reason = PAUSE_REASON): Promise<boolean> {
   const now = Date.now();
-  const [, , found] = await env.DB.batch([
+  // On the edge this runs in the webhook's object, not in the isolates that ingest: they see the
+  // pause within FANOUT_CACHE_MS, and the consumer skips what they fan out to it meanwhile.
+  const [, , found] = await changingFanout(organisationId, () => env.DB.batch([
     env.DB.prepare(
       "UPDATE webhooks SET status = 'paused', paused_reason = ?, failure_streak = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND status = 'active'",
     ).bind(reason, streak, now, organisationId, webhookId),
@@ -32,7 +35,7 @@ export async function writePause(env: Env, notificationId: string, organisationI
        WHERE changes() = 1`,
     ).bind(notificationId, organisationId, webhookId, now),
     env.DB.prepare("SELECT 1 AS ours FROM notifications WHERE id = ? AND organisation_id = ?").bind(notificationId, organisationId),
-  ]);
+  ]));
   return (found?.results.length ?? 0) > 0;
 }
 

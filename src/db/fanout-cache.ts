@@ -1,0 +1,77 @@
+/**
+ * Ingest's fan-out (which of an organisation's webhooks an event goes to: subscribers()) kept
+ * in the isolate for FANOUT_CACHE_MS (1 s by default), so that D1, one database for every
+ * tenant, is not read once per event. A busy organisation's ingest then reads D1 about once a
+ * second per isolate and event type, whatever its rate: D1's reads no longer bound the service
+ * (docs/delivery.md, "Capacity on the edge").
+ *
+ * A change to an organisation's webhooks forgets its entries in the isolate that made it (the
+ * functions in webhooks.ts and the auto-pause call forgetFanout), so it applies to the next
+ * event there; another isolate sees it within FANOUT_CACHE_MS. Until then its events fan out
+ * as before the change, and the consumer reads the webhook again before sending: a delivery to
+ * a webhook paused meanwhile is skipped and logged (plan.ts), one to a webhook deleted meanwhile
+ * is dropped. Concurrent misses share one read. "No such organisation" is never kept.
+ */
+import type { Env } from "../env";
+import { retryTransient } from "../lib/transient";
+import type { Subscriber } from "./webhooks";
+
+const DEFAULT_MS = 1_000;
+/** Entries kept at most; past it the oldest organisation's go first. */
+const MAX_ORGANISATIONS = 5_000;
+
+type Entry = { at: number; read: Promise<Subscriber[] | null> };
+/** Organisation → event → entry. Map order is insertion order: the first organisation is the oldest. */
+const cache = new Map<number, Map<string, Entry>>();
+
+export const fanoutCacheMs = (env: Pick<Env, "FANOUT_CACHE_MS">) => {
+  const n = Number(env.FANOUT_CACHE_MS);
+  return env.FANOUT_CACHE_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : DEFAULT_MS;
+};
+
+/**
+ * `subscribers` (webhooks.ts, passed in: that module forgets entries here) read at most once
+ * per FANOUT_CACHE_MS per organisation and event in this isolate, transient errors retried.
+ */
+export function cachedSubscribers(
+  env: Env,
+  organisationId: number,
+  event: string,
+  subscribers: (d1: Pick<D1Database, "prepare">, organisationId: number, event: string) => Promise<Subscriber[] | null>,
+  now = Date.now(),
+): Promise<Subscriber[] | null> {
+  const ttl = fanoutCacheMs(env);
+  // From any replica (D1 read replication, once enabled: docs/operations.md): a replica's lag is
+  // within the staleness this cache has anyway, and replicas share the reads of every tenant.
+  const read = () => retryTransient(() => subscribers(env.DB.withSession("first-unconstrained"), organisationId, event));
+  if (ttl === 0) return read();
+  const events = cache.get(organisationId);
+  const hit = events?.get(event);
+  if (hit && now - hit.at < ttl) return hit.read;
+
+  const entry: Entry = { at: now, read: read() };
+  const forget = () => {
+    if (cache.get(organisationId)?.get(event) === entry) cache.get(organisationId)!.delete(event);
+  };
+  // A failed read, or no such organisation, is asked again by the next event.
+  entry.read.then((r) => r === null && forget(), forget);
+  if (events) events.set(event, entry);
+  else {
+    cache.set(organisationId, new Map([[event, entry]]));
+    if (cache.size > MAX_ORGANISATIONS) cache.delete(cache.keys().next().value!);
+  }
+  return entry.read;
+}
+
+/**
+ * Runs a write to the organisation's webhooks, then forgets its fan-out in this isolate: after
+ * the write, so that no read started before it is kept (an entry is stored as its read starts),
+ * and whether or not it succeeded (a write whose answer was lost may have happened).
+ */
+export async function changingFanout<T>(organisationId: number, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } finally {
+    cache.delete(organisationId);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Ingest's fan-out cache (src/db/fanout-cache.ts): D1 is read at most once per FANOUT_CACHE_MS
+ * per organisation and event in an isolate. A change through the API applies to the next event
+ * (the isolate that made it forgets); a change it cannot see (another isolate's, here D1 written
+ * directly) applies within FANOUT_CACHE_MS, and meanwhile nothing is lost: the consumer reads the
+ * webhook again and skips, and logs, what went to a webhook paused in between.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { cachedSubscribers, fanoutCacheMs } from "../src/db/fanout-cache";
+import { subscribers } from "../src/db/webhooks";
+import { activate, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
+import { allPages } from "./helpers/logs";
+import { bucket, received, receiverUrl } from "./helpers/receivers";
+
+const EVENT = "verification.completed";
+const send = async (organisationId: number) => {
+  const res = await ingest({ event: EVENT, organisation_id: organisationId, data: sampleCompleted });
+  expect(res.status).toBe(202);
+  return res.body as { event_id: string; deliveries: number; skipped: number };
+};
+
+describe("ingest's fan-out cache", () => {
+  it("is 1 s unless configured, and 0 turns it off", () => {
+    expect(fanoutCacheMs({})).toBe(1_000);
+    expect(fanoutCacheMs({ FANOUT_CACHE_MS: "0" })).toBe(0);
+    expect(fanoutCacheMs({ FANOUT_CACHE_MS: "250" })).toBe(250);
+    expect(fanoutCacheMs({ FANOUT_CACHE_MS: "soon" })).toBe(1_000);
+  });
+
+  it("forgets an organisation's fan-out on every change through the API: the next event follows it", async () => {
+    const org = await createOrganisation();
+    const first = await createWebhook(org.api_key, { url: receiverUrl("http", bucket("fc-api")), events: [EVENT] });
+    await activate(org.api_key, first.id);
+    expect(await send(org.id)).toMatchObject({ deliveries: 1, skipped: 0 });
+
+    await expectStatus(200, "POST", `/v1/webhooks/${first.id}/pause`, { token: org.api_key });
+    expect(await send(org.id)).toMatchObject({ deliveries: 1, skipped: 1 });
+    await expectStatus(200, "POST", `/v1/webhooks/${first.id}/resume`, { token: org.api_key, body: {} });
+    expect(await send(org.id)).toMatchObject({ deliveries: 1, skipped: 0 });
+
+    await expectStatus(200, "PATCH", `/v1/webhooks/${first.id}`, { token: org.api_key, body: { events: ["units.low_balance"] } });
+    expect(await send(org.id)).toMatchObject({ deliveries: 0 });
+
+    const second = await createWebhook(org.api_key, { url: receiverUrl("http", bucket("fc-api2")), events: [EVENT] });
+    expect(await send(org.id)).toMatchObject({ deliveries: 0 }); // inactive until activated
+    await activate(org.api_key, second.id);
+    expect(await send(org.id)).toMatchObject({ deliveries: 1 });
+
+    await expectStatus(204, "DELETE", `/v1/webhooks/${second.id}`, { token: org.api_key });
+    expect(await send(org.id)).toMatchObject({ deliveries: 0 });
+  });
+
+  it("reads D1 once per FANOUT_CACHE_MS per organisation and event, shared by concurrent misses", async () => {
+    const org = await createOrganisation();
+    const hook = await createWebhook(org.api_key, { events: [EVENT] });
+    await activate(org.api_key, hook.id);
+    let reads = 0;
+    const counted: typeof subscribers = (...args) => (reads++, subscribers(...args));
+    const t = Date.now();
+    const ttl = fanoutCacheMs(env);
+
+    const together = await Promise.all(Array.from({ length: 5 }, () => cachedSubscribers(env, org.id, EVENT, counted, t)));
+    expect(reads).toBe(1);
+    expect(together.map((r) => r?.map((w) => [w.id, w.status]))).toEqual(Array(5).fill([[hook.id, "active"]]));
+    // Another event is another entry.
+    await cachedSubscribers(env, org.id, "units.low_balance", counted, t);
+    expect(reads).toBe(2);
+
+    // Changed where this isolate does not see it: kept until FANOUT_CACHE_MS has passed, then read again.
+    await env.DB.prepare("UPDATE webhooks SET status = 'paused' WHERE id = ?").bind(hook.id).run();
+    expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl - 1))?.[0]?.status).toBe("active");
+    expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl))?.[0]?.status).toBe("paused");
+    expect(reads).toBe(3);
+  });
+
+  it("keeps neither a failed read nor an unknown organisation", async () => {
+    const org = await createOrganisation();
+    let reads = 0;
+    const failing: typeof subscribers = async () => {
+      reads++;
+      throw new Error("D1_ERROR: no such table");
+    };
+    const t = Date.now();
+    await expect(cachedSubscribers(env, org.id, EVENT, failing, t)).rejects.toThrow("no such table");
+    await expect(cachedSubscribers(env, org.id, EVENT, failing, t)).rejects.toThrow("no such table");
+    expect(reads).toBe(2);
+
+    const unknown = 2_000_000_000 + Math.floor(Math.random() * 100_000_000);
+    const counted: typeof subscribers = (...args) => (reads++, subscribers(...args));
+    expect(await cachedSubscribers(env, unknown, EVENT, counted, t)).toBeNull();
+    expect(await cachedSubscribers(env, unknown, EVENT, counted, t)).toBeNull();
+    expect(reads).toBe(4);
+  });
+
+  it("loses nothing while an isolate still has the old fan-out: a delivery to a webhook paused meanwhile is skipped at send time, and logged", async () => {
+    const org = await createOrganisation();
+    const b = bucket("fc-stale");
+    const hook = await createWebhook(org.api_key, { url: receiverUrl("http", b), events: [EVENT] });
+    await activate(org.api_key, hook.id);
+    // This isolate's entry, as if read just now and kept for another minute: as an ingest
+    // isolate that has not seen the pause yet holds it.
+    await cachedSubscribers(env, org.id, EVENT, subscribers, Date.now() + 60_000);
+    // Paused by another isolate (the webhook's object, after its tenth failure): D1 written directly.
+    await env.DB.prepare("UPDATE webhooks SET status = 'paused', paused_reason = 'elsewhere' WHERE id = ?").bind(hook.id).run();
+
+    const accepted = await send(org.id);
+    expect(accepted).toMatchObject({ deliveries: 1, skipped: 0 });
+    const event = await waitFor(async () => {
+      const e = await expectStatus(200, "GET", `/v1/events/${accepted.event_id}`, { token: org.api_key });
+      return e.deliveries?.[0]?.status === "skipped" ? e : undefined;
+    });
+    expect(event.deliveries).toMatchObject([{ webhook_id: hook.id, status: "skipped" }]);
+    const { rows } = await allPages(org.api_key, hook.id);
+    expect(rows.map((r) => [r.delivery_id, r.status, r.error_code])).toEqual([[event.deliveries[0].id, "skipped", "paused"]]);
+    expect(await received(b)).toEqual([]);
+  });
+});
