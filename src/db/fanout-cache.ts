@@ -2,12 +2,12 @@
  * Ingest's fan-out (which of an organisation's webhooks an event goes to: subscribers()) kept
  * in the isolate for FANOUT_CACHE_MS (1 s by default), so that D1, one database for every
  * tenant, is not read once per event. A busy organisation's ingest then reads D1 about once a
- * second per isolate and event type, whatever its rate: D1's reads no longer bound the service
- * (docs/delivery.md, "Capacity on the edge").
+ * second per isolate and event type, whatever its rate; only quiet organisations' events still
+ * read it about once each (docs/delivery.md, "Capacity on the edge").
  *
- * A change to an organisation's webhooks forgets its entries in the isolate that made it (the
- * functions in webhooks.ts and the auto-pause call forgetFanout), so it applies to the next
- * event there; another isolate sees it within FANOUT_CACHE_MS. Until then its events fan out
+ * A change to an organisation's webhooks forgets its entries in the isolate that made it (every
+ * write to webhooks in webhooks.ts, and the auto-pause, goes through changingFanout), so it
+ * applies to the next event there; another isolate sees it within FANOUT_CACHE_MS. Until then its events fan out
  * as before the change, and the consumer reads the webhook again before sending: a delivery to
  * a webhook paused meanwhile is skipped and logged (plan.ts), one to a webhook deleted meanwhile
  * is dropped. Concurrent misses share one read. "No such organisation" is never kept.
@@ -41,8 +41,8 @@ export function cachedSubscribers(
   now = Date.now(),
 ): Promise<Subscriber[] | null> {
   const ttl = fanoutCacheMs(env);
-  // From any replica (D1 read replication, once enabled: docs/operations.md): a replica's lag is
-  // within the staleness this cache has anyway, and replicas share the reads of every tenant.
+  // From any replica (D1 read replication, once enabled: docs/operations.md), so that replicas
+  // share every tenant's reads; a replica's lag adds to the second this cache may be behind.
   const read = () => retryTransient(() => subscribers(env.DB.withSession("first-unconstrained"), organisationId, event));
   if (ttl === 0) return read();
   const events = cache.get(organisationId);
