@@ -74,6 +74,24 @@ describe("ingest's fan-out cache", () => {
     expect(reads).toBe(3);
   });
 
+  it("reads from any D1 replica, but from the primary for a while after this isolate changed the organisation's webhooks", async () => {
+    const org = await createOrganisation();
+    const hook = await createWebhook(org.api_key, { events: [EVENT] });
+    await activate(org.api_key, hook.id); // a change made here, just now
+    const asked: (D1SessionConstraint | D1SessionBookmark | undefined)[] = [];
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "withSession") return (constraint?: D1SessionConstraint | D1SessionBookmark) => (asked.push(constraint), target.withSession(constraint));
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const recording = { ...env, DB };
+    expect((await cachedSubscribers(recording, org.id, EVENT, subscribers, Date.now()))?.map((w) => w.status)).toEqual(["active"]);
+    await cachedSubscribers(recording, org.id, EVENT, subscribers, Date.now() + 20_000);
+    expect(asked).toEqual(["first-primary", "first-unconstrained"]);
+  });
+
   it("keeps neither a failed read nor an unknown organisation", async () => {
     const org = await createOrganisation();
     let reads = 0;

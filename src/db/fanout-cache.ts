@@ -24,6 +24,14 @@ type Entry = { at: number; read: Promise<Subscriber[] | null> };
 /** Organisation → event → entry. Map order is insertion order: the first organisation is the oldest. */
 const cache = new Map<number, Map<string, Entry>>();
 
+/**
+ * Organisations whose webhooks this isolate changed lately → until when their fan-out is read
+ * from the primary: a replica may not have the change yet, and the isolate that made it must
+ * not fan out as before it. Past this, replicas have long caught up.
+ */
+const readPrimaryUntil = new Map<number, number>();
+const PRIMARY_AFTER_CHANGE_MS = 10_000;
+
 export const fanoutCacheMs = (env: Pick<Env, "FANOUT_CACHE_MS">) => {
   const n = Number(env.FANOUT_CACHE_MS);
   return env.FANOUT_CACHE_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : DEFAULT_MS;
@@ -42,8 +50,11 @@ export function cachedSubscribers(
 ): Promise<Subscriber[] | null> {
   const ttl = fanoutCacheMs(env);
   // From any replica (D1 read replication, once enabled: docs/operations.md), so that replicas
-  // share every tenant's reads; a replica's lag adds to the second this cache may be behind.
-  const read = () => retryTransient(() => subscribers(env.DB.withSession("first-unconstrained"), organisationId, event));
+  // share every tenant's reads; a replica's lag adds to the second another isolate may be behind.
+  // After a change made here, from the primary (readPrimaryUntil).
+  const primary = (readPrimaryUntil.get(organisationId) ?? 0) > now;
+  if (!primary) readPrimaryUntil.delete(organisationId);
+  const read = () => retryTransient(() => subscribers(env.DB.withSession(primary ? "first-primary" : "first-unconstrained"), organisationId, event));
   if (ttl === 0) return read();
   const events = cache.get(organisationId);
   const hit = events?.get(event);
@@ -73,5 +84,8 @@ export async function changingFanout<T>(organisationId: number, write: () => Pro
     return await write();
   } finally {
     cache.delete(organisationId);
+    readPrimaryUntil.delete(organisationId);
+    readPrimaryUntil.set(organisationId, Date.now() + PRIMARY_AFTER_CHANGE_MS);
+    if (readPrimaryUntil.size > MAX_ORGANISATIONS) readPrimaryUntil.delete(readPrimaryUntil.keys().next().value!);
   }
 }
