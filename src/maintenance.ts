@@ -14,7 +14,8 @@ export async function runMaintenance(env: Env): Promise<void> {
   if (exports.requeued + exports.failed > 0) console.log(JSON.stringify({ level: "info", msg: "stale exports", ...exports }));
   const recoveries = await sweepStaleRecoveries(env);
   if (recoveries.requeued + recoveries.failed > 0) console.log(JSON.stringify({ level: "info", msg: "stale recoveries", ...recoveries }));
-  // The logs' retention is the objects' own (src/maintenance/retention.ts): only exports are D1's.
+  // The logs' retention is the objects' own (src/maintenance/retention.ts): only exports and
+  // recoveries are D1's.
   const expired = await purgeExpiredExports(env);
   if (expired > 0) console.log(JSON.stringify({ level: "info", msg: "purged by retention", exports: expired }));
   const recoveriesPurged = await purgeFinishedRecoveries(env);

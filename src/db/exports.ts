@@ -106,10 +106,14 @@ export async function expiredExports(d1: D1Database, now: number, limit: number)
 }
 
 export async function deleteExportRows(d1: D1Database, ids: string[]) {
-  // D1 binds at most 100 parameters per statement.
-  for (let i = 0; i < ids.length; i += 100) {
-    const chunk = ids.slice(i, i + 100);
-    await d1.prepare(`DELETE FROM exports WHERE id IN (${chunk.map(() => "?").join(",")})`).bind(...chunk).run();
+  await deleteIn(d1, "exports", "id", ids);
+}
+
+/** Deletes the rows of `table` whose `column` is one of `values`; D1 binds at most 100 parameters per statement. */
+async function deleteIn(d1: D1Database, table: string, column: string, values: string[]) {
+  for (let i = 0; i < values.length; i += 100) {
+    const chunk = values.slice(i, i + 100);
+    await d1.prepare(`DELETE FROM ${table} WHERE ${column} IN (${chunk.map(() => "?").join(",")})`).bind(...chunk).run();
   }
 }
 
@@ -127,8 +131,5 @@ export async function orphanedExportFiles(d1: D1Database, limit: number): Promis
 
 /** Forgets files R2 has deleted. */
 export async function forgetOrphanedExportFiles(d1: D1Database, keys: string[]) {
-  for (let i = 0; i < keys.length; i += 100) {
-    const chunk = keys.slice(i, i + 100);
-    await d1.prepare(`DELETE FROM orphaned_export_files WHERE object_key IN (${chunk.map(() => "?").join(",")})`).bind(...chunk).run();
-  }
+  await deleteIn(d1, "orphaned_export_files", "object_key", keys);
 }

@@ -1,7 +1,8 @@
 /**
  * Ingest: record an event in its shard, then enqueue its deliveries. No D1 write: D1 is read
  * for the fan-out (which of the organisation's webhooks are subscribed, and whether they are
- * active or paused), at most once a second per isolate and event type (src/db/fanout-cache.ts). One object call whatever the fan-out: the event, with its delivery ids,
+ * active or paused), at most once a second per isolate and event type (src/db/fanout-cache.ts).
+ * One object call whatever the fan-out: the event, with its delivery ids,
  * is durable in its shard before anyone is told 202, and a pending delivery is first written to
  * its webhook's partition with its first attempt (src/durable/delivery-log/record.ts). What the
  * queue does not take, or loses, the shard's sweep finds (src/durable/event-shard/sweep.ts): it

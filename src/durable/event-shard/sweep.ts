@@ -146,8 +146,8 @@ export async function sweepShard(sql: MeteredSql, kv: SyncKvStorage, env: Env, o
     report.unsent += sent.unsent.length;
     full = events.length === PAGE;
     // Up to the cutoff when the page was the last (the shard stamps no event at or before a
-    // cutoff a sweep has started with: EventShard.floor); past a full page, short of its last millisecond, which
-    // may have more events, unless the whole page is that millisecond.
+    // cutoff a sweep has started with: EventShard.floor); past a full page, short of its last
+    // millisecond, which may have more events, unless the whole page is that millisecond.
     const first = events[0]!.created_at;
     const last = events.at(-1)!.created_at;
     kv.put(MARK_KEY, !full ? cutoff : first < last ? last - 1 : last);
