@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 import { ADMIN_TOKEN, INGEST_TOKEN, call, createOrganisation, createWebhook, type CallOptions } from "./helpers/api";
 import { dbSnapshot } from "./helpers/db-snapshot";
 import { mounted, under } from "./helpers/routes";
+import { timingSafeEqual } from "../src/security/api-keys";
 
 /** The organisation routes of API.md, with `:id` for any path parameter. */
 const API_MD_ORGANISATION_ROUTES = [
@@ -117,6 +118,10 @@ describe.each(routesUnder(ADMIN_PREFIXES))("operator route %s", (route) => {
 describe.each(routesUnder(INGEST_PREFIXES))("ingest route %s", (route) => {
   it("answers 401 with no token", () => expectRefused(route, null, 401));
   it("answers 401 with a wrong token", () => expectRefused(route, "dev-ingest-token-wrong", 401));
+  it("answers 401 with a token of the right length that differs in its first or last character", async () => {
+    await expectRefused(route, `X${INGEST_TOKEN.slice(1)}`, 401);
+    await expectRefused(route, `${INGEST_TOKEN.slice(0, -1)}X`, 401);
+  });
   it("answers 401 with an organisation's key or the admin token", async () => {
     await expectRefused(route, owner.api_key, 401);
     await expectRefused(route, ADMIN_TOKEN, 401);
@@ -127,3 +132,15 @@ describe.each(routesUnder(INGEST_PREFIXES))("ingest route %s", (route) => {
 for (const route of [...missing(API_MD_ORGANISATION_ROUTES), ...missing(API_MD_ADMIN_ROUTES), ...missing(API_MD_INGEST_ROUTES)]) {
   it.todo(`${route} (not mounted yet): 401 without a key, with a wrong key, and 404 with another organisation's`);
 }
+
+describe("token comparison", () => {
+  it("is true only for the same string: any one character, any length, non-ASCII too", () => {
+    expect(timingSafeEqual("dev-ingest-token", "dev-ingest-token")).toBe(true);
+    expect(timingSafeEqual("", "")).toBe(true);
+    expect(timingSafeEqual("é-token", "é-token")).toBe(true);
+    for (const other of ["Xev-ingest-token", "dev-ingXst-token", "dev-ingest-tokeX", "dev-ingest-toke", "dev-ingest-tokenn", "", "è-token"]) {
+      expect(timingSafeEqual("dev-ingest-token", other), other).toBe(false);
+    }
+    expect(timingSafeEqual("é-token", "è-token")).toBe(false);
+  });
+});
