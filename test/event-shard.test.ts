@@ -10,6 +10,9 @@ import { logRetentionMs } from "../src/maintenance/retention";
 import type { EventToStore } from "../src/storage/contract";
 import { DAY_MS, dayOf, timeOfId } from "../src/storage/partitions";
 import { eventShard } from "../src/storage/stubs";
+import { createDay } from "../src/durable/event-shard/days";
+import { FIND_DAYS, insertSql, toRow } from "../src/durable/event-shard/rows";
+import { MeteredSql } from "../src/durable/metered-sql";
 
 let orgs = 0;
 /** Each test its own organisation, so its shards start empty. */
@@ -147,6 +150,29 @@ describe("EventShard.get and bodies", () => {
     expect(await shard.bodies(org, [])).toEqual({});
     // A duplicate of yesterday's event is recognised today.
     expect((await shard.accept(org, toStore(b, now))).duplicate).toBe(true);
+  });
+
+  it("finds an event in any of more days than one lookup statement covers", async () => {
+    const org = newOrg();
+    const now = Date.now();
+    const id = "evt_long_ago";
+    const shard = eventShard(env, org, id);
+    const today = dayOf(now);
+    const days = Array.from({ length: FIND_DAYS * 2 + 5 }, (_, i) => today - i);
+    // Written in place, as a long LOG_RETENTION_DAYS would leave them: accept would arm the
+    // retention alarm, which drops days older than this test's retention.
+    const stored = await runInDurableObject(shard, (_o, state) => {
+      const sql = new MeteredSql(state.storage.sql);
+      state.storage.kv.put("organisation", org);
+      for (const day of days) createDay(sql, state.storage.kv, day);
+      const oldest = days.at(-1)!;
+      const row = toRow({ ...toStore(id, oldest * DAY_MS), deliveries: 0, skipped: 0, fanout: [] });
+      sql.run(insertSql(oldest), row.id, row.event, row.body, row.request_hash, row.fanout, row.created_at);
+      return row.created_at;
+    });
+    expect((await shard.get(org, id))?.created_at).toBe(stored);
+    expect(await shard.get(org, "evt_never")).toBeNull();
+    expect((await shard.accept(org, toStore(id, now))).duplicate).toBe(true);
   });
 
   it("answers bodies for more ids than one statement can bind", async () => {

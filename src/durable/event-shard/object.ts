@@ -9,7 +9,7 @@ import { MeteredSql } from "../metered-sql";
 import { createDay, dropAt, dropDay, liveDays, tableOf } from "./days";
 import { unpackBody, type StoredBody } from "./body";
 import { sweepShard, sweptThrough, type Recent, type ShardSweepReport } from "./sweep";
-import { bodiesSql, type EventRow, fromRow, insertSql, MAX_BINDINGS, selectSql, toRow } from "./rows";
+import { bodiesSql, type EventRow, fromRow, insertSql, FIND_DAYS, MAX_BINDINGS, findSql, toRow } from "./rows";
 
 /**
  * One of an organisation's EVENT_SHARDS event stores (named `${organisationId}:${shardOf(eventId)}`):
@@ -163,10 +163,11 @@ export class EventShard extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(at);
   }
 
-  /** Newest day first: a retried ingest is most likely a recent one. */
+  /** Newest day first: a retried ingest is most likely a recent one. One statement per FIND_DAYS days (rows.ts). */
   private find(eventId: string): EventRow | undefined {
-    for (const day of [...this.live()].reverse()) {
-      const row = this.sql.first<EventRow>(selectSql(day), eventId);
+    const days = [...this.live()].reverse();
+    for (let i = 0; i < days.length; i += FIND_DAYS) {
+      const row = this.sql.first<EventRow>(findSql(days.slice(i, i + FIND_DAYS)), eventId);
       if (row) return row;
     }
     return undefined;

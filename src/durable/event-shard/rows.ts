@@ -52,7 +52,17 @@ export function fromRow(r: EventRow): StoredEvent {
 
 export const insertSql = (day: number) => `INSERT INTO ${tableOf(day)} (id, event, body, request_hash, fanout, created_at) VALUES (?, ?, ?, ?, ?, ?)`;
 
-export const selectSql = (day: number) => `SELECT id, event, body, request_hash, fanout, created_at FROM ${tableOf(day)} WHERE id = ?`;
+/** The most SELECTs a Durable Object's SQLite takes in one compound statement (measured: 6 is refused). */
+export const FIND_DAYS = 5;
+
+/**
+ * The lookup of one id across the given days' tables (bound once, as ?1), in their order, in one
+ * statement. A new event misses in every live day; with a month of days a statement per day took
+ * about 110 µs of the shard's time, and unions of FIND_DAYS about 50 µs (measured in workerd). An
+ * id is stored in at most one day (the shard looks before it inserts).
+ */
+export const findSql = (days: number[]) =>
+  `${days.map((day) => `SELECT id, event, body, request_hash, fanout, created_at FROM ${tableOf(day)} WHERE id = ?1`).join(" UNION ALL ")} LIMIT 1`;
 
 /** A Durable Object's SQLite takes at most 100 bound parameters per statement. */
 export const MAX_BINDINGS = 100;
