@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cachedSubscribers, fanoutCacheMs } from "../src/db/fanout-cache";
+import { cachedSubscribers, fanoutCacheMs, MAX_ORGANISATIONS } from "../src/db/fanout-cache";
 import { subscribers } from "../src/db/webhooks";
 import { activate, createOrganisation, createWebhook, expectStatus, ingest, sampleCompleted, waitFor } from "./helpers/api";
 import { allPages } from "./helpers/logs";
@@ -72,6 +72,24 @@ describe("ingest's fan-out cache", () => {
     expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl - 1))?.[0]?.status).toBe("active");
     expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl))?.[0]?.status).toBe("paused");
     expect(reads).toBe(3);
+  });
+
+  it("past its bound, drops the least recently used organisation, not a busy one that came first", async () => {
+    // Organisation ids no test creates; the read is counted, not D1's (its answer is never used).
+    const base = 7_000_000;
+    const busy = base;
+    let reads = 0;
+    const counted: typeof subscribers = async () => (reads++, []);
+    const t = Date.now();
+    await cachedSubscribers(env, busy, EVENT, counted, t);
+    for (let i = 1; i < MAX_ORGANISATIONS; i++) await cachedSubscribers(env, base + i, EVENT, counted, t);
+    await cachedSubscribers(env, busy, EVENT, counted, t); // used again: now the most recent
+    expect(reads).toBe(MAX_ORGANISATIONS);
+    await cachedSubscribers(env, base + MAX_ORGANISATIONS, EVENT, counted, t); // one more: one must go
+    await cachedSubscribers(env, busy, EVENT, counted, t);
+    expect(reads, "the busy organisation was kept").toBe(MAX_ORGANISATIONS + 1);
+    await cachedSubscribers(env, base + 1, EVENT, counted, t);
+    expect(reads, "the least recently used one went").toBe(MAX_ORGANISATIONS + 2);
   });
 
   it("reads from any D1 replica, but from the primary for a while after this isolate changed the organisation's webhooks", async () => {

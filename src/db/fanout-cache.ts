@@ -17,11 +17,15 @@ import { retryTransient } from "../lib/transient";
 import type { Subscriber } from "./webhooks";
 
 const DEFAULT_MS = 1_000;
-/** Entries kept at most; past it the oldest organisation's go first. */
-const MAX_ORGANISATIONS = 5_000;
+/** Organisations kept at most; past it the least recently used one's entries go first. */
+export const MAX_ORGANISATIONS = 5_000;
 
 type Entry = { at: number; read: Promise<Subscriber[] | null> };
-/** Organisation → event → entry. Map order is insertion order: the first organisation is the oldest. */
+/**
+ * Organisation → event → entry. Map order is insertion order, and every use moves its
+ * organisation to the end: the first one is the least recently used, which eviction drops (an
+ * eviction by age alone would drop a busy organisation's fan-out as readily as an idle one's).
+ */
 const cache = new Map<number, Map<string, Entry>>();
 
 /**
@@ -57,6 +61,10 @@ export function cachedSubscribers(
   const read = () => retryTransient(() => subscribers(env.DB.withSession(primary ? "first-primary" : "first-unconstrained"), organisationId, event));
   if (ttl === 0) return read();
   const events = cache.get(organisationId);
+  if (events) {
+    cache.delete(organisationId);
+    cache.set(organisationId, events);
+  }
   const hit = events?.get(event);
   if (hit && now - hit.at < ttl) return hit.read;
 
