@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { runMaintenance } from "../src/maintenance";
+import { deleteOrphanedExportFiles, WRITING_SETTLES_MS } from "../src/exports/delete-files";
 import { createOrganisation, createWebhook, expectStatus } from "./helpers/api";
 
 /** An export row of `webhookId`, as the export job leaves it: done with its file, or still writing. */
@@ -35,6 +36,17 @@ function failingDeletes(times: number): R2Bucket {
         if (failures++ < times) throw new Error("R2 is unavailable");
         return real(keys);
       };
+    },
+  });
+}
+
+/** R2 whose multipart aborts fail, as a blip during the DELETE would. */
+function failingAborts(): R2Bucket {
+  return new Proxy(env.EXPORTS, {
+    get(target, prop) {
+      const real = (Reflect.get(target, prop) as Function).bind(target);
+      if (prop !== "resumeMultipartUpload") return real;
+      return (key: string, uploadId: string) => Object.assign(Object.create(real(key, uploadId)), { abort: async () => Promise.reject(new Error("R2 is unavailable")) });
     },
   });
 }
@@ -85,7 +97,30 @@ describe("a deleted webhook's export files", () => {
     expect((await deleteWebhook(org.api_key, wh.id)).status).toBe(204);
     const resumed = env.EXPORTS.resumeMultipartUpload(upload.key, upload.uploadId);
     await expect(resumed.uploadPart(2, "id\n")).rejects.toThrow();
-    expect(await recorded()).toEqual([]);
+    // Recorded until no invocation can still be completing it (the next test).
+    expect(await recorded()).toContain(upload.key);
+  });
+
+  it("include one whose upload completes after the DELETE (its abort failed): the maintenance run deletes it once that has settled", async () => {
+    const org = await createOrganisation();
+    const wh = await createWebhook(org.api_key);
+    const key = `exports/${org.id}/exp_completing.csv`;
+    const upload = await env.EXPORTS.createMultipartUpload(key);
+    const part = await upload.uploadPart(1, "id\n1\n");
+    await exportOf(org.id, wh.id, "exp_completing", upload.uploadId);
+
+    expect((await deleteWebhook(org.api_key, wh.id, { EXPORTS: failingAborts() })).status).toBe(204);
+    // The invocation that was writing it completes its upload now, and dies before it can see
+    // its export is gone: the file is back.
+    await env.EXPORTS.resumeMultipartUpload(key, upload.uploadId).complete([part]);
+    expect(await env.EXPORTS.head(key)).not.toBeNull();
+
+    // Too soon: the record stays (forgetting it now would leave this file for good).
+    await deleteOrphanedExportFiles(env);
+    expect(await recorded()).toContain(key);
+    await deleteOrphanedExportFiles(env, Date.now() + WRITING_SETTLES_MS);
+    expect(await env.EXPORTS.head(key)).toBeNull();
+    expect(await recorded()).not.toContain(key);
   });
 
   it("are only the deleting organisation's: another organisation's DELETE records nothing", async () => {

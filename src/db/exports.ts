@@ -123,9 +123,16 @@ export interface ExportFile {
   upload_id: string | null;
 }
 
-/** The oldest recorded files of deleted webhooks' exports, `limit` at most. */
-export async function orphanedExportFiles(d1: D1Database, limit: number): Promise<ExportFile[]> {
-  const { results } = await d1.prepare("SELECT object_key, upload_id FROM orphaned_export_files ORDER BY created_at LIMIT ?").bind(limit).all<ExportFile>();
+/**
+ * The oldest recorded files of deleted webhooks' exports, `limit` at most: those of exports that
+ * were done, and those of exports still writing recorded at or before `settledBefore` (no
+ * invocation can still complete their uploads: src/exports/delete-files.ts).
+ */
+export async function orphanedExportFiles(d1: D1Database, limit: number, settledBefore: number): Promise<ExportFile[]> {
+  const { results } = await d1
+    .prepare("SELECT object_key, upload_id FROM orphaned_export_files WHERE upload_id IS NULL OR created_at <= ? ORDER BY created_at LIMIT ?")
+    .bind(settledBefore, limit)
+    .all<ExportFile>();
   return results;
 }
 
