@@ -51,7 +51,7 @@ describe("ingest's fan-out cache", () => {
     expect(await send(org.id)).toMatchObject({ deliveries: 0 });
   });
 
-  it("reads D1 once per FANOUT_CACHE_MS per organisation and event, shared by concurrent misses", async () => {
+  it("reads D1 once per FANOUT_CACHE_MS per organisation and event (once per request that misses at the same time)", async () => {
     const org = await createOrganisation();
     const hook = await createWebhook(org.api_key, { events: [EVENT] });
     await activate(org.api_key, hook.id);
@@ -60,18 +60,43 @@ describe("ingest's fan-out cache", () => {
     const t = Date.now();
     const ttl = fanoutCacheMs(env);
 
+    // Misses at the same time each read: a read in flight is its request's own I/O.
     const together = await Promise.all(Array.from({ length: 5 }, () => cachedSubscribers(env, org.id, EVENT, counted, t)));
-    expect(reads).toBe(1);
+    expect(reads).toBe(5);
     expect(together.map((r) => r?.map((w) => [w.id, w.status]))).toEqual(Array(5).fill([[hook.id, "active"]]));
+    // Then the answer is kept.
+    await cachedSubscribers(env, org.id, EVENT, counted, t + 1);
+    expect(reads).toBe(5);
     // Another event is another entry.
     await cachedSubscribers(env, org.id, "units.low_balance", counted, t);
-    expect(reads).toBe(2);
+    expect(reads).toBe(6);
 
     // Changed where this isolate does not see it: kept until FANOUT_CACHE_MS has passed, then read again.
     await env.DB.prepare("UPDATE webhooks SET status = 'paused' WHERE id = ?").bind(hook.id).run();
     expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl - 1))?.[0]?.status).toBe("active");
     expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl))?.[0]?.status).toBe("paused");
-    expect(reads).toBe(3);
+    expect(reads).toBe(7);
+  });
+
+  it("does not keep the answer of a read that started before a change made in this isolate", async () => {
+    const org = await createOrganisation();
+    const hook = await createWebhook(org.api_key, { events: [EVENT] });
+    await activate(org.api_key, hook.id);
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    // A read that answers as before the pause, and comes back only after it.
+    const slow: typeof subscribers = async (...args) => {
+      const answer = await subscribers(...args);
+      await held;
+      return answer;
+    };
+    const t = Date.now();
+    const before = cachedSubscribers(env, org.id, EVENT, slow, t);
+    await new Promise((r) => setTimeout(r, 50));
+    await expectStatus(200, "POST", `/v1/webhooks/${hook.id}/pause`, { token: org.api_key });
+    release();
+    expect((await before)?.[0]?.status).toBe("active");
+    expect((await cachedSubscribers(env, org.id, EVENT, subscribers, t + 1))?.[0]?.status).toBe("paused");
   });
 
   it("past its bound, drops the least recently used organisation, not a busy one that came first", async () => {

@@ -10,7 +10,12 @@
  * applies to the next event there; another isolate sees it within FANOUT_CACHE_MS. Until then its events fan out
  * as before the change, and the consumer reads the webhook again before sending: a delivery to
  * a webhook paused meanwhile is skipped and logged (plan.ts), one to a webhook deleted meanwhile
- * is dropped. Concurrent misses share one read. "No such organisation" is never kept.
+ * is dropped. "No such organisation" is never kept.
+ *
+ * Only answers are kept, never a read in flight: a request must not await another request's
+ * I/O. Requests that shared one read failed under load with "Cannot perform I/O on behalf of a
+ * different request" after their event was stored (test/system/concurrent-ingest.test.ts), so
+ * concurrent misses each read, and the first answer is kept.
  */
 import type { Env } from "../env";
 import { retryTransient } from "../lib/transient";
@@ -20,7 +25,8 @@ const DEFAULT_MS = 1_000;
 /** Organisations kept at most; past it the least recently used one's entries go first. */
 export const MAX_ORGANISATIONS = 5_000;
 
-type Entry = { at: number; read: Promise<Subscriber[] | null> };
+/** An answer, plain data: any request may use it. `at` is when its read started. */
+type Entry = { at: number; subscribers: Subscriber[] };
 /**
  * Organisation → event → entry. Map order is insertion order, and every use moves its
  * organisation to the end: the first one is the least recently used, which eviction drops (an
@@ -36,6 +42,12 @@ const cache = new Map<number, Map<string, Entry>>();
 const readPrimaryUntil = new Map<number, number>();
 const PRIMARY_AFTER_CHANGE_MS = 10_000;
 
+/**
+ * Counts the changes made in this isolate: a read that started before one may answer as before
+ * it, so its answer is not kept (the change forgot the entries, not this read still in flight).
+ */
+let changes = 0;
+
 export const fanoutCacheMs = (env: Pick<Env, "FANOUT_CACHE_MS">) => {
   const n = Number(env.FANOUT_CACHE_MS);
   return env.FANOUT_CACHE_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : DEFAULT_MS;
@@ -43,9 +55,10 @@ export const fanoutCacheMs = (env: Pick<Env, "FANOUT_CACHE_MS">) => {
 
 /**
  * `subscribers` (webhooks.ts, passed in: that module forgets entries here) read at most once
- * per FANOUT_CACHE_MS per organisation and event in this isolate, transient errors retried.
+ * per FANOUT_CACHE_MS per organisation and event in this isolate (once per request that misses
+ * together), transient errors retried.
  */
-export function cachedSubscribers(
+export async function cachedSubscribers(
   env: Env,
   organisationId: number,
   event: string,
@@ -66,31 +79,36 @@ export function cachedSubscribers(
     cache.set(organisationId, events);
   }
   const hit = events?.get(event);
-  if (hit && now - hit.at < ttl) return hit.read;
+  if (hit && now - hit.at < ttl) return hit.subscribers;
 
-  const entry: Entry = { at: now, read: read() };
-  const forget = () => {
-    if (cache.get(organisationId)?.get(event) === entry) cache.get(organisationId)!.delete(event);
-  };
-  // A failed read, or no such organisation, is asked again by the next event.
-  entry.read.then((r) => r === null && forget(), forget);
+  const before = changes;
+  const answer = await read();
+  // A failed read threw; no such organisation, or a change made meanwhile, is asked again by the next event.
+  if (answer !== null && changes === before) keep(organisationId, event, { at: now, subscribers: answer });
+  return answer;
+}
+
+function keep(organisationId: number, event: string, entry: Entry) {
+  const events = cache.get(organisationId);
+  const kept = events?.get(event);
+  if (kept && kept.at >= entry.at) return;
   if (events) events.set(event, entry);
   else {
     cache.set(organisationId, new Map([[event, entry]]));
     if (cache.size > MAX_ORGANISATIONS) cache.delete(cache.keys().next().value!);
   }
-  return entry.read;
 }
 
 /**
  * Runs a write to the organisation's webhooks, then forgets its fan-out in this isolate: after
- * the write, so that no read started before it is kept (an entry is stored as its read starts),
- * and whether or not it succeeded (a write whose answer was lost may have happened).
+ * the write, and no read that started before it is kept (`changes`), whether or not it
+ * succeeded (a write whose answer was lost may have happened).
  */
 export async function changingFanout<T>(organisationId: number, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } finally {
+    changes++;
     cache.delete(organisationId);
     readPrimaryUntil.delete(organisationId);
     readPrimaryUntil.set(organisationId, Date.now() + PRIMARY_AFTER_CHANGE_MS);
