@@ -71,11 +71,45 @@ describe("ingest's fan-out cache", () => {
     await cachedSubscribers(env, org.id, "units.low_balance", counted, t);
     expect(reads).toBe(6);
 
-    // Changed where this isolate does not see it: kept until FANOUT_CACHE_MS has passed, then read again.
+    // Changed where this isolate does not see it: kept for half of FANOUT_CACHE_MS, then renewed
+    // by the next request, whose read sees the change.
     await env.DB.prepare("UPDATE webhooks SET status = 'paused' WHERE id = ?").bind(hook.id).run();
-    expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl - 1))?.[0]?.status).toBe("active");
-    expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl))?.[0]?.status).toBe("paused");
+    expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl / 2 - 1))?.[0]?.status).toBe("active");
+    expect(reads).toBe(6);
+    expect((await cachedSubscribers(env, org.id, EVENT, counted, t + ttl / 2))?.[0]?.status).toBe("paused");
     expect(reads).toBe(7);
+    // Never used past FANOUT_CACHE_MS.
+    await cachedSubscribers(env, org.id, EVENT, counted, t + ttl / 2 + ttl);
+    expect(reads).toBe(8);
+  });
+
+  it("renews an entry past half its life with one request's read while the others use it; a failed renewal keeps it", async () => {
+    const org = await createOrganisation();
+    const hook = await createWebhook(org.api_key, { events: [EVENT] });
+    await activate(org.api_key, hook.id);
+    const t = Date.now();
+    const half = fanoutCacheMs(env) / 2;
+    await cachedSubscribers(env, org.id, EVENT, subscribers, t);
+
+    let reads = 0;
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    const slow: typeof subscribers = async (...args) => (reads++, await held, subscribers(...args));
+    const counted: typeof subscribers = (...args) => (reads++, subscribers(...args));
+    const renewal = cachedSubscribers(env, org.id, EVENT, slow, t + half);
+    await new Promise((r) => setTimeout(r, 20));
+    const meanwhile = await Promise.all(Array.from({ length: 5 }, () => cachedSubscribers(env, org.id, EVENT, counted, t + half + 1)));
+    expect(reads, "only the renewal read").toBe(1);
+    expect(meanwhile.map((r) => r?.map((w) => w.id))).toEqual(Array(5).fill([hook.id]));
+    release();
+    expect((await renewal)?.map((w) => w.id)).toEqual([hook.id]);
+
+    // Renewed at t + half: half of its life is left at t + 2 × half - 1; a renewal that fails
+    // then answers the entry instead of failing the event.
+    const failing: typeof subscribers = async () => {
+      throw new Error("a read that fails");
+    };
+    expect((await cachedSubscribers(env, org.id, EVENT, failing, t + 2 * half))?.map((w) => w.id)).toEqual([hook.id]);
   });
 
   it("does not keep the answer of a read that started before a change made in this isolate", async () => {

@@ -15,7 +15,8 @@
  * Only answers are kept, never a read in flight: a request must not await another request's
  * I/O. Requests that shared one read failed under load with "Cannot perform I/O on behalf of a
  * different request" after their event was stored (test/system/concurrent-ingest.test.ts), so
- * concurrent misses each read, and the first answer is kept.
+ * concurrent misses each read. Under steady traffic there are none: one request renews an entry
+ * past half its life while the others go on using it.
  */
 import type { Env } from "../env";
 import { retryTransient } from "../lib/transient";
@@ -25,8 +26,11 @@ const DEFAULT_MS = 1_000;
 /** Organisations kept at most; past it the least recently used one's entries go first. */
 export const MAX_ORGANISATIONS = 5_000;
 
-/** An answer, plain data: any request may use it. `at` is when its read started. */
-type Entry = { at: number; subscribers: Subscriber[] };
+/**
+ * An answer, plain data: any request may use it. `at` is when its read started; `refreshing`
+ * while a request reads it again (a request that never ends leaves it set, and the entry expires).
+ */
+type Entry = { at: number; subscribers: Subscriber[]; refreshing?: boolean };
 /**
  * Organisation → event → entry. Map order is insertion order, and every use moves its
  * organisation to the end: the first one is the least recently used, which eviction drops (an
@@ -78,14 +82,29 @@ export async function cachedSubscribers(
     cache.delete(organisationId);
     cache.set(organisationId, events);
   }
+  const readAndKeep = async () => {
+    const before = changes;
+    const answer = await read();
+    // A failed read threw; no such organisation, or a change made meanwhile, is asked again by the next event.
+    if (answer !== null && changes === before) keep(organisationId, event, { at: now, subscribers: answer });
+    return answer;
+  };
   const hit = events?.get(event);
-  if (hit && now - hit.at < ttl) return hit.subscribers;
-
-  const before = changes;
-  const answer = await read();
-  // A failed read threw; no such organisation, or a change made meanwhile, is asked again by the next event.
-  if (answer !== null && changes === before) keep(organisationId, event, { at: now, subscribers: answer });
-  return answer;
+  if (!hit || now - hit.at >= ttl) return readAndKeep();
+  if (now - hit.at < ttl / 2 || hit.refreshing) return hit.subscribers;
+  // Past half its life, one request reads again while the others keep using the entry: under
+  // steady traffic an entry is renewed before it expires, so the requests in flight never all
+  // miss it at once (each would read D1 itself). A refresh that fails leaves the entry as it
+  // was, for as long as it is valid.
+  hit.refreshing = true;
+  try {
+    return await readAndKeep();
+  } catch (err) {
+    if (Date.now() - hit.at < ttl) return hit.subscribers;
+    throw err;
+  } finally {
+    hit.refreshing = false;
+  }
 }
 
 function keep(organisationId: number, event: string, entry: Entry) {
