@@ -5,16 +5,20 @@ import { fromBase64, toBase64, utf8 } from "../lib/encoding";
  * `v1.<base64 iv>.<base64 ciphertext+tag>`; the version names the key so it can be rotated.
  * A wrong or missing key throws: a delivery is never sent unsigned.
  */
-const keys = new Map<string, Promise<CryptoKey>>();
+/**
+ * Imported keys, kept as keys rather than as the promises of their import: a request must not
+ * await a promise another request started (src/db/fanout-cache.ts says what that did to ingest).
+ * Requests that find none at once each import it; the import is cheap.
+ */
+const keys = new Map<string, CryptoKey>();
 
-function importKey(raw: string): Promise<CryptoKey> {
-  let key = keys.get(raw);
-  if (!key) {
-    const bytes = fromBase64(raw);
-    if (bytes.length !== 32) throw new Error("SECRET_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
-    key = crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
-    keys.set(raw, key);
-  }
+async function importKey(raw: string): Promise<CryptoKey> {
+  const kept = keys.get(raw);
+  if (kept) return kept;
+  const bytes = fromBase64(raw);
+  if (bytes.length !== 32) throw new Error("SECRET_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
+  const key = await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
+  keys.set(raw, key);
   return key;
 }
 
