@@ -7,24 +7,17 @@
  * subscriber: the shortest request, and the most of them in flight when an entry expires).
  */
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations, post, startDev, type Dev } from "./dev-server";
+import { describe, expect, it } from "vitest";
+import { applyMigrations, post, startDev, systemState, type Dev } from "./dev-server";
 
-const state = mkdtempSync(join(tmpdir(), "nafsi-concurrent-"));
 const PORT = 20000 + Math.floor(Math.random() * 1000);
-const LOG = join(state, "wrangler.log");
 let dev: Dev | undefined;
 let receiver: Server | undefined;
-
-afterAll(() => {
-  dev?.killHard();
-  receiver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
+const state = systemState("concurrent", () => ({ dev, receiver }));
+const LOG = join(state, "wrangler.log");
 
 describe("concurrent ingests of one organisation", () => {
   it("are all answered 202, under a steady load of 50 at a time", async () => {

@@ -6,26 +6,16 @@
  * client certificate).
  */
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations, post, startDev, type Dev } from "./dev-server";
+import { describe, expect, it } from "vitest";
+import { applyMigrations, post, startDev, systemState, type Dev } from "./dev-server";
 
 const json = { "Content-Type": "application/json" };
-const state = mkdtempSync(join(tmpdir(), "nafsi-reuse-"));
 const PORT = 19000 + Math.floor(Math.random() * 1000);
 let dev: Dev | undefined;
 let receiver: Server | undefined;
-
-afterAll(() => {
-  dev?.killHard();
-  receiver?.closeAllConnections();
-  receiver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
-
+const state = systemState("reuse", () => ({ dev, receiver }));
 
 describe("deliveries to one endpoint", () => {
   it("reuse one connection instead of opening one per delivery", async () => {

@@ -1,8 +1,11 @@
 /** `wrangler dev` as a real process for system tests: started on a persisted state, killed hard. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { openSync } from "node:fs";
+import { mkdtempSync, openSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -12,6 +15,23 @@ const ENV = { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${pro
 export function applyMigrations(state: string) {
   const r = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], { cwd: ROOT, env: ENV, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`migrations failed: ${r.stderr}`);
+}
+
+/**
+ * A fresh directory for a test file's persisted state. After the file's tests, what `running`
+ * names then is stopped (wrangler dev killed, the receiver and its connections closed) and the
+ * directory removed.
+ */
+export function systemState(name: string, running: () => { dev?: Dev; receiver?: Server }): string {
+  const state = mkdtempSync(join(tmpdir(), `nafsi-${name}-`));
+  afterAll(() => {
+    const { dev, receiver } = running();
+    dev?.killHard();
+    receiver?.closeAllConnections();
+    receiver?.close();
+    rmSync(state, { recursive: true, force: true });
+  });
+  return state;
 }
 
 export interface Dev {

@@ -4,13 +4,10 @@
  * itself (the sweeper, run by the local clock's alarm; no request is made after the restart).
  */
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { applyMigrations, post, startDev, type Dev } from "./dev-server";
+import { describe, expect, it } from "vitest";
+import { applyMigrations, post, startDev, systemState, type Dev } from "./dev-server";
 
-const state = mkdtempSync(join(tmpdir(), "nafsi-restart-"));
 const PORT = 18000 + Math.floor(Math.random() * 1000);
 const RECEIVER_PORT = PORT + 1000;
 // Short timings so the test takes seconds: a delivery is overdue 3 s after it was due, and the
@@ -18,13 +15,7 @@ const RECEIVER_PORT = PORT + 1000;
 const VARS = { SWEEP_STALE_MS: "3000", SWEEP_TICK_MS: "1000" };
 let dev: Dev | undefined;
 let receiver: Server | undefined;
-
-afterAll(() => {
-  dev?.killHard();
-  receiver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
-
+const state = systemState("restart", () => ({ dev, receiver }));
 
 describe("restart with deliveries pending", () => {
   it("brings every pending delivery back after a hard stop", async () => {

@@ -6,23 +6,16 @@
  * test/helpers/secret-forms.ts. The test-pool twin, test/secrets.test.ts, covers the answers.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { findSecrets } from "../helpers/secret-forms";
-import { applyMigrations, post, startDev, type Dev } from "./dev-server";
+import { applyMigrations, post, startDev, systemState, type Dev } from "./dev-server";
 
-const state = mkdtempSync(join(tmpdir(), "nafsi-secrets-"));
 const PORT = 19000 + Math.floor(Math.random() * 1000);
 let dev: Dev | undefined;
 let receiver: Server | undefined;
-
-afterAll(() => {
-  dev?.killHard();
-  receiver?.close();
-  rmSync(state, { recursive: true, force: true });
-});
+const state = systemState("secrets", () => ({ dev, receiver }));
 
 const rand = (n: number) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => "abcdefghijkmnpqrstuvwxyz23456789"[b % 32]).join("");
 const SECRETS = {
@@ -32,7 +25,6 @@ const SECRETS = {
   apiKeyHeader: rand(28),
   authToken: rand(30),
 };
-
 
 /** Every file under `dir`, as bytes read one for one into a string (the forms are all ASCII). */
 function filesUnder(dir: string): [string, string][] {
