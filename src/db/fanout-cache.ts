@@ -70,6 +70,14 @@ export async function cachedSubscribers(
   now = Date.now(),
 ): Promise<Subscriber[] | null> {
   const ttl = fanoutCacheMs(env);
+  const events = ttl === 0 ? undefined : cache.get(organisationId);
+  if (events) {
+    cache.delete(organisationId);
+    cache.set(organisationId, events);
+  }
+  // A valid entry answers before anything else is set up: this is nearly every event of a busy organisation.
+  const hit = events?.get(event);
+  if (hit && now - hit.at < ttl && (now - hit.at < ttl / 2 || hit.refreshing)) return hit.subscribers;
   // From any replica (D1 read replication, once enabled: docs/operations.md), so that replicas
   // share every tenant's reads; a replica's lag adds to the second another isolate may be behind.
   // After a change made here, from the primary (readPrimaryUntil).
@@ -77,11 +85,6 @@ export async function cachedSubscribers(
   if (!primary) readPrimaryUntil.delete(organisationId);
   const read = () => retryTransient(() => subscribers(env.DB.withSession(primary ? "first-primary" : "first-unconstrained"), organisationId, event));
   if (ttl === 0) return read();
-  const events = cache.get(organisationId);
-  if (events) {
-    cache.delete(organisationId);
-    cache.set(organisationId, events);
-  }
   const readAndKeep = async () => {
     const before = changes;
     const answer = await read();
@@ -89,9 +92,7 @@ export async function cachedSubscribers(
     if (answer !== null && changes === before) keep(organisationId, event, { at: now, subscribers: answer });
     return answer;
   };
-  const hit = events?.get(event);
   if (!hit || now - hit.at >= ttl) return readAndKeep();
-  if (now - hit.at < ttl / 2 || hit.refreshing) return hit.subscribers;
   // Past half its life, one request reads again while the others keep using the entry: under
   // steady traffic an entry is renewed before it expires, so the requests in flight never all
   // miss it at once (each would read D1 itself). A refresh that fails leaves the entry as it
