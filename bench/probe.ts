@@ -5,17 +5,17 @@ const rec = await startReceiver(SECRET);
 const dev = await startDev({ config: new URL("../wrangler.toml", import.meta.url).pathname, port: 8855, migrate: true });
 for (const subs of [0, 1]) {
   const org = await setupOrganisation(dev.url, rec.url, 1, subs === 1, `/p${subs}`);
-  const totals: number[] = []; const d1: number[] = []; const q: number[] = [];
+  const totals: number[] = []; const fanout: number[] = []; const q: number[] = [];
   for (let i = 0; i < 300; i++) {
     const t0 = performance.now();
     const res = await fetch(`${dev.url}/v1/events`, { method: "POST", headers: INGEST_HEADERS, body: eventBody(org) });
     await res.arrayBuffer();
     totals.push(performance.now() - t0);
     const st = res.headers.get("server-timing") ?? "";
-    d1.push(Number(/d1;dur=([\d.]+)/.exec(st)?.[1] ?? NaN)); q.push(Number(/queue;dur=([\d.]+)/.exec(st)?.[1] ?? 0));
+    fanout.push(Number(/fanout;dur=([\d.]+)/.exec(st)?.[1] ?? NaN)); q.push(Number(/queue;dur=([\d.]+)/.exec(st)?.[1] ?? 0));
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(2);
-  console.log(`subscribers=${subs}: total ${med(totals)} ms, d1 ${med(d1)} ms, queue ${med(q)} ms`);
+  console.log(`subscribers=${subs}: total ${med(totals)} ms, fan-out ${med(fanout)} ms, queue ${med(q)} ms`);
 }
 const t = []; for (let i = 0; i < 300; i++) { const t0 = performance.now(); const r = await fetch(`${dev.url}/v1/event-types`, { headers: { Authorization: "Bearer nope" } }); await r.arrayBuffer(); t.push(performance.now() - t0); }
 console.log(`401 route: ${[...t].sort((a, b) => a - b)[150]!.toFixed(2)} ms`);

@@ -165,13 +165,13 @@ function cpuTable(rows: [string, { cpu?: CpuSample | null }[]][]): string {
 /** Where the time goes: ingest's Server-Timing phases and the consumer's per-batch log lines. */
 function profile(runs: EndToEnd[]): string {
   const lines = ["", "Profile (end-to-end runs): ingest phases from Server-Timing, consumer from its per-batch log line.", ""];
-  lines.push("| run | ingest d1 p50 / p99 ms | ingest queue p50 / p99 ms | batches | messages per batch | load / send / settle ms per batch |", "| --- | --- | --- | --- | --- | --- |");
+  lines.push("| run | ingest fan-out p50 / p99 ms | ingest queue p50 / p99 ms | batches | messages per batch | load / send / settle ms per batch |", "| --- | --- | --- | --- | --- | --- |");
   runs.forEach((r, i) => {
     const p = r.ingestPhases ?? {};
     const c = r.consumer;
     // The consumer's phases as its log line names them (src/delivery/consume.ts): settle is record and effects together.
     const ms = c ? ["load", "send", "settle"].map((k) => round(c.msPerBatch[k] ?? 0)).join(" / ") : "";
-    lines.push(`| ${i + 1} | ${round(p.d1?.p50 ?? NaN)} / ${round(p.d1?.p99 ?? NaN)} | ${round(p.queue?.p50 ?? NaN)} / ${round(p.queue?.p99 ?? NaN)} | ${c?.batches ?? ""} | ${round(c?.messagesPerBatch ?? NaN)} | ${ms} |`);
+    lines.push(`| ${i + 1} | ${round(p.fanout?.p50 ?? NaN)} / ${round(p.fanout?.p99 ?? NaN)} | ${round(p.queue?.p50 ?? NaN)} / ${round(p.queue?.p99 ?? NaN)} | ${c?.batches ?? ""} | ${round(c?.messagesPerBatch ?? NaN)} | ${ms} |`);
   });
   return lines.join("\n");
 }

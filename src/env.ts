@@ -1,5 +1,6 @@
 import type { DeliveryLog } from "./durable/delivery-log/object";
 import type { EventShard } from "./durable/event-shard/object";
+import type { OrganisationFanout } from "./durable/organisation-fanout";
 import type { SweepClock } from "./durable/sweep-clock";
 import type { WebhookHealth } from "./durable/webhook-health";
 import type { JobMessage, QueueMessage } from "./delivery/messages";
@@ -37,10 +38,14 @@ export interface Env {
   SWEEP_CLOCK: DurableObjectNamespace<SweepClock>;
   DELIVERY_LOG: DurableObjectNamespace<DeliveryLog>;
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
+  /** One per organisation: its fan-out, kept from D1 for ingest (src/durable/organisation-fanout.ts). */
+  ORGANISATION_FANOUT: DurableObjectNamespace<OrganisationFanout>;
   /** Optional: how soon after activity a webhook's summary (success rate, last triggered) is written to D1 for lists. */
   SUMMARY_REFRESH_MS?: string;
-  /** How long an isolate keeps an organisation's fan-out for ingest (src/db/fanout-cache.ts); "0" reads D1 for every event. */
+  /** How long an isolate keeps an organisation's fan-out for ingest (src/db/fanout-cache.ts); "0" asks the organisation's object for every event. */
   FANOUT_CACHE_MS?: string;
+  /** How long the organisation's object keeps its fan-out from D1 at most, should a change's word be lost (src/durable/organisation-fanout.ts). */
+  FANOUT_MAX_AGE_MS?: string;
   EMAIL: SendEmail;
   MTLS?: Fetcher;
 }

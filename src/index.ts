@@ -19,6 +19,7 @@ export { WebhookHealth } from "./durable/webhook-health";
 export { SweepClock } from "./durable/sweep-clock";
 export { DeliveryLog } from "./durable/delivery-log/object";
 export { EventShard } from "./durable/event-shard/object";
+export { OrganisationFanout } from "./durable/organisation-fanout";
 export { EventsRpc } from "./rpc";
 
 export default {

@@ -5,10 +5,15 @@ import { app } from "../src/app";
 import { activate, createOrganisation, createWebhook, ingest, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
 import { attemptsOf, deliveriesOf, eventsOf } from "./helpers/db";
 import { unavailableD1 } from "./helpers/failing-d1";
+import { failingNamespace } from "./helpers/failing-namespace";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
 
-/** The environment with a D1 whose every query fails (ingest reads its subscribers in one): an outage mid-flight. */
-const d1Down = { ...env, DB: unavailableD1(env.DB) };
+/**
+ * The environment in an outage mid-flight: D1 fails every query, and so does the organisations'
+ * fan-out object, which reads it (its own binding is the real one; here it is made to fail as
+ * its D1 read would).
+ */
+const d1Down = { ...env, DB: unavailableD1(env.DB), ORGANISATION_FANOUT: failingNamespace(env.ORGANISATION_FANOUT, "subscribers", "D1_ERROR: Network connection lost.", "before") };
 
 describe("ingest when storage fails", () => {
   it("never answers 2xx for an event it could not record", async () => {

@@ -1,7 +1,7 @@
 /**
  * Ingest when storage fails part way. Whatever fails, the answer names the event id the write
  * used, and a retry with it records the event once, with one delivery per webhook, delivered once:
- * - the D1 read of the fan-out fails: nothing was recorded (503);
+ * - the fan-out cannot be read (its object, or the D1 read behind it, fails): nothing was recorded (503);
  * - the shard does not answer: it may or may not have stored the event (504, outcome unknown);
  * - the shard stored the event and a paused webhook's partition failed to log the skip: 504 too,
  *   and the retry finishes the fan-out the first request began.
@@ -16,7 +16,6 @@ import { eventShard } from "../src/storage/stubs";
 import { activate, createOrganisation, createWebhook, expectStatus, INGEST_TOKEN, sampleCompleted, waitFor } from "./helpers/api";
 import { deliveriesOf } from "./helpers/db";
 import { bucket, received, receiverUrl } from "./helpers/receivers";
-import { unavailableD1 } from "./helpers/failing-d1";
 import { failingNamespace } from "./helpers/failing-namespace";
 
 /** POST /v1/events to the app itself, with an environment of the test's making. */
@@ -56,8 +55,8 @@ async function expectRecordedOnce(s: Awaited<ReturnType<typeof setup>>, eventId:
 describe("ingest that cannot record an event", () => {
   it("answers 503 with the event id it assigned when the fan-out cannot be read; a retry records it once", async () => {
     const s = await setup("d1-down");
-    const failing = unavailableD1(env.DB, "D1_ERROR: database unavailable");
-    const refused = await postEvent({ ...env, DB: failing }, s.event);
+    const failing = failingNamespace(env.ORGANISATION_FANOUT, "subscribers", "D1_ERROR: database unavailable", "before");
+    const refused = await postEvent({ ...env, FANOUT_CACHE_MS: "0", ORGANISATION_FANOUT: failing }, s.event);
     expect(refused.status).toBe(503);
     expect(refused.retryAfter).toBe("1");
     expect(refused.body.error).toMatchObject({ code: "UNAVAILABLE", message: expect.stringMatching(/nothing was accepted/) });

@@ -13,7 +13,7 @@ describe("ingest", () => {
     expect(ok.status).toBe(202);
     // Where the time went, for load tests and browsers: the D1 read, the shard, the partitions
     // (and the queue send, when there is a delivery to enqueue: none here).
-    expect(ok.headers.get("Server-Timing")).toMatch(/^d1;dur=\d+(\.\d+)?, shard;dur=\d+(\.\d+)?, partitions;dur=\d+(\.\d+)?$/);
+    expect(ok.headers.get("Server-Timing")).toMatch(/^fanout;dur=\d+(\.\d+)?, shard;dur=\d+(\.\d+)?, partitions;dur=\d+(\.\d+)?$/);
   });
 
   it("refuses unknown events, bad documented payloads, non-object data, unknown organisations and big bodies", async () => {

@@ -16,7 +16,7 @@ interface Job {
   perSecond?: number;
 }
 
-/** Server-Timing phases of the service's answers (d1, queue), collected per request. */
+/** Server-Timing phases of the service's answers (fanout, shard, partitions, queue), collected per request. */
 const phases = new Map<string, number[]>();
 function collectTiming(header: string | null) {
   for (const part of (header ?? "").split(",")) {

@@ -1,16 +1,18 @@
 /**
- * Ingest's fan-out (which of an organisation's webhooks an event goes to: subscribers()) kept
- * in the isolate for FANOUT_CACHE_MS (1 s by default), so that D1, one database for every
- * tenant, is not read once per event. A busy organisation's ingest then reads D1 about once a
- * second per isolate and event type, whatever its rate; only quiet organisations' events still
- * read it about once each (docs/delivery.md, "Capacity on the edge").
+ * Ingest's fan-out (which of an organisation's webhooks an event goes to) kept in the isolate for
+ * FANOUT_CACHE_MS (1 s by default). A miss asks the organisation's OrganisationFanout object
+ * (src/durable/organisation-fanout.ts), which keeps it from D1 for up to a minute: so a busy
+ * organisation's ingest asks that object about once a second per isolate and event type, whatever
+ * its rate, and D1, one database for every tenant, is read per organisation and minute, not per
+ * event (docs/delivery.md, "Capacity on the edge").
  *
- * A change to an organisation's webhooks forgets its entries in the isolate that made it (every
- * write to webhooks in webhooks.ts, and the auto-pause, goes through changingFanout), so it
- * applies to the next event there; another isolate sees it within FANOUT_CACHE_MS. Until then its events fan out
- * as before the change, and the consumer reads the webhook again before sending: a delivery to
- * a webhook paused meanwhile is skipped and logged (plan.ts), one to a webhook deleted meanwhile
- * is dropped. "No such organisation" is never kept.
+ * A change to an organisation's webhooks (every write to webhooks in webhooks.ts, and the
+ * auto-pause, goes through changingFanout) forgets its entries in the isolate that made it and
+ * in its object, before it is answered: it applies to the next event there, and within
+ * FANOUT_CACHE_MS in every other isolate. Until then their events fan out as before the change,
+ * and the consumer reads the webhook again before sending: a delivery to a webhook paused
+ * meanwhile is skipped and logged (plan.ts), one to a webhook deleted meanwhile is dropped. "No
+ * such organisation" is never kept.
  *
  * Only answers are kept, never a read in flight: a request must not await another request's
  * I/O. Requests that shared one read failed under load with "Cannot perform I/O on behalf of a
@@ -20,6 +22,7 @@
  */
 import type { Env } from "../env";
 import { retryTransient } from "../lib/transient";
+import { organisationFanout } from "../storage/stubs";
 import type { Subscriber } from "./webhooks";
 
 const DEFAULT_MS = 1_000;
@@ -39,14 +42,6 @@ type Entry = { at: number; subscribers: Subscriber[]; refreshing?: boolean };
 const cache = new Map<number, Map<string, Entry>>();
 
 /**
- * Organisations whose webhooks this isolate changed lately → until when their fan-out is read
- * from the primary: a replica may not have the change yet, and the isolate that made it must
- * not fan out as before it. Past this, replicas have long caught up.
- */
-const readPrimaryUntil = new Map<number, number>();
-const PRIMARY_AFTER_CHANGE_MS = 10_000;
-
-/**
  * Counts the changes made in this isolate: a read that started before one may answer as before
  * it, so its answer is not kept (the change forgot the entries, not this read still in flight).
  */
@@ -57,18 +52,16 @@ export const fanoutCacheMs = (env: Pick<Env, "FANOUT_CACHE_MS">) => {
   return env.FANOUT_CACHE_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : DEFAULT_MS;
 };
 
+/** Where a miss reads the fan-out: the organisation's object (tests pass readers of their own). */
+export type FanoutReader = (env: Env, organisationId: number, event: string) => Promise<Subscriber[] | null>;
+
+const fromObject: FanoutReader = (env, organisationId, event) => organisationFanout(env, organisationId).subscribers(organisationId, event);
+
 /**
- * `subscribers` (webhooks.ts, passed in: that module forgets entries here) read at most once
- * per FANOUT_CACHE_MS per organisation and event in this isolate (once per request that misses
- * together), transient errors retried.
+ * The fan-out, read at most once per FANOUT_CACHE_MS per organisation and event in this isolate
+ * (once per request that misses together), transient errors retried.
  */
-export async function cachedSubscribers(
-  env: Env,
-  organisationId: number,
-  event: string,
-  subscribers: (d1: Pick<D1Database, "prepare">, organisationId: number, event: string) => Promise<Subscriber[] | null>,
-  now = Date.now(),
-): Promise<Subscriber[] | null> {
+export async function cachedSubscribers(env: Env, organisationId: number, event: string, reader: FanoutReader = fromObject, now = Date.now()): Promise<Subscriber[] | null> {
   const ttl = fanoutCacheMs(env);
   const events = ttl === 0 ? undefined : cache.get(organisationId);
   if (events) {
@@ -78,12 +71,7 @@ export async function cachedSubscribers(
   // A valid entry answers before anything else is set up: this is nearly every event of a busy organisation.
   const hit = events?.get(event);
   if (hit && now - hit.at < ttl && (now - hit.at < ttl / 2 || hit.refreshing)) return hit.subscribers;
-  // From any replica (D1 read replication, once enabled: docs/operations.md), so that replicas
-  // share every tenant's reads; a replica's lag adds to the second another isolate may be behind.
-  // After a change made here, from the primary (readPrimaryUntil).
-  const primary = (readPrimaryUntil.get(organisationId) ?? 0) > now;
-  if (!primary) readPrimaryUntil.delete(organisationId);
-  const read = () => retryTransient(() => subscribers(env.DB.withSession(primary ? "first-primary" : "first-unconstrained"), organisationId, event));
+  const read = () => retryTransient(() => reader(env, organisationId, event));
   if (ttl === 0) return read();
   const readAndKeep = async () => {
     const before = changes;
@@ -120,18 +108,20 @@ function keep(organisationId: number, event: string, entry: Entry) {
 }
 
 /**
- * Runs a write to the organisation's webhooks, then forgets its fan-out in this isolate: after
- * the write, and no read that started before it is kept (`changes`), whether or not it
- * succeeded (a write whose answer was lost may have happened).
+ * Runs a write to the organisation's webhooks, then forgets its fan-out in this isolate and in
+ * the organisation's object: after the write, and no read that started before it is kept
+ * (`changes` here, a generation there), whether or not it succeeded (a write whose answer was
+ * lost may have happened). The write is not undone when the object cannot be told: its copy is
+ * then at most FANOUT_MAX_AGE_MS old, and the failure is logged.
  */
-export async function changingFanout<T>(organisationId: number, write: () => Promise<T>): Promise<T> {
+export async function changingFanout<T>(env: Pick<Env, "ORGANISATION_FANOUT">, organisationId: number, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } finally {
     changes++;
     cache.delete(organisationId);
-    readPrimaryUntil.delete(organisationId);
-    readPrimaryUntil.set(organisationId, Date.now() + PRIMARY_AFTER_CHANGE_MS);
-    if (readPrimaryUntil.size > MAX_ORGANISATIONS) readPrimaryUntil.delete(readPrimaryUntil.keys().next().value!);
+    await retryTransient(() => organisationFanout(env, organisationId).forget()).catch((err: unknown) =>
+      console.error(JSON.stringify({ level: "error", msg: "the organisation's fan-out object was not told of a change; it applies within FANOUT_MAX_AGE_MS", organisationId, error: String(err).slice(0, 300) })),
+    );
   }
 }

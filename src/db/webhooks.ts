@@ -1,5 +1,6 @@
 /** Tenant-scoped webhook queries: every function takes the organisation id and filters by it. */
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Env } from "../env";
 import type { Db } from "./client";
 import { webhookRevisions, webhooks, webhookStats, type WebhookRow } from "./schema";
 import type { ExportFile } from "./exports";
@@ -43,23 +44,24 @@ export async function ownedWebhooks(d1: D1Database, organisationId: number, ids:
 }
 
 export type Subscriber = { id: string; status: "active" | "paused"; revision_id: string };
+/** An event webhook as the organisation's fan-out keeps it (src/durable/organisation-fanout.ts). */
+export type FanoutHook = Subscriber & { events: string[] };
 
 /**
- * Exported for test/query-plans.test.ts: ingest's one D1 statement. The organisation's
- * subscribed event webhooks (through webhooks_fanout), then one row with no webhook if the
- * organisation exists (by its key, whatever the planner's statistics): no row at all means no
- * such organisation.
+ * Exported for test/query-plans.test.ts: the fan-out's one D1 statement. The organisation's
+ * event webhooks that take events (active or paused) with what they subscribe to, then one row
+ * with no webhook if the organisation exists (by its key, whatever the planner's statistics):
+ * no row at all means no such organisation.
  */
-export const SUBSCRIBERS_SQL = `SELECT id, status, revision_id FROM webhooks
+export const FANOUT_SQL = `SELECT id, status, revision_id, events FROM webhooks
   WHERE organisation_id = ?1 AND type = 'event_notification' AND status IN ('active', 'paused')
-    AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?2)
-UNION ALL SELECT NULL, NULL, NULL FROM organisations WHERE id = ?1`;
+UNION ALL SELECT NULL, NULL, NULL, NULL FROM organisations WHERE id = ?1`;
 
-/** The organisation's event webhooks subscribed to the event; null when there is no such organisation. */
-export async function subscribers(d1: Pick<D1Database, "prepare">, organisationId: number, event: string): Promise<Subscriber[] | null> {
-  const { results } = await d1.prepare(SUBSCRIBERS_SQL).bind(organisationId, event).all<{ id: string | null } & Omit<Subscriber, "id">>();
+/** The organisation's event webhooks that take events; null when there is no such organisation. */
+export async function organisationHooks(d1: Pick<D1Database, "prepare">, organisationId: number): Promise<FanoutHook[] | null> {
+  const { results } = await d1.prepare(FANOUT_SQL).bind(organisationId).all<{ id: string | null; status: Subscriber["status"]; revision_id: string; events: string }>();
   if (results.length === 0) return null;
-  return results.filter((r): r is Subscriber => r.id !== null);
+  return results.flatMap((r) => (r.id === null ? [] : [{ id: r.id, status: r.status, revision_id: r.revision_id, events: JSON.parse(r.events) as string[] }]));
 }
 
 export interface ListFilter {
@@ -89,9 +91,12 @@ export async function listWebhooks(d: Db, organisationId: number, f: ListFilter)
   return rows.map((r) => ({ ...r.webhook, stats: r.stats }));
 }
 
-export async function insertWebhook(d: Db, row: typeof webhooks.$inferInsert) {
-  // Every write to webhooks goes through changingFanout: ingest's fan-out cache forgets it here.
-  await changingFanout(row.organisationId, () => d.batch([
+/** What a write to webhooks needs besides D1: the organisation's fan-out object, told of every change (changingFanout). */
+type Fanout = Pick<Env, "ORGANISATION_FANOUT">;
+
+export async function insertWebhook(env: Fanout, d: Db, row: typeof webhooks.$inferInsert) {
+  // Every write to webhooks goes through changingFanout: ingest's fan-out forgets it here.
+  await changingFanout(env, row.organisationId, () => d.batch([
     d.insert(webhooks).values(row),
     d.insert(webhookRevisions).values({
       id: row.revisionId,
@@ -110,6 +115,7 @@ export async function insertWebhook(d: Db, row: typeof webhooks.$inferInsert) {
 
 /** Applies an edit; when anything a delivery is sent with changed, starts a new revision. */
 export async function updateWebhook(
+  env: Fanout,
   d: Db,
   organisationId: number,
   id: string,
@@ -118,10 +124,10 @@ export async function updateWebhook(
 ) {
   const where = and(eq(webhooks.organisationId, organisationId), eq(webhooks.id, id));
   if (!newRevision) {
-    await changingFanout(organisationId, () => d.update(webhooks).set(changes).where(where));
+    await changingFanout(env, organisationId, () => d.update(webhooks).set(changes).where(where));
     return;
   }
-  await changingFanout(organisationId, () => d.batch([
+  await changingFanout(env, organisationId, () => d.batch([
     d.update(webhooks).set({ ...changes, revisionId: newRevision.id }).where(where),
     d.insert(webhookRevisions).select(
       d
@@ -147,6 +153,7 @@ export async function updateWebhook(
 
 /** Moves a webhook between statuses; answers the updated row, or null when it was not in `from`. */
 export async function transitionWebhook(
+  env: Fanout,
   d: Db,
   organisationId: number,
   id: string,
@@ -155,7 +162,7 @@ export async function transitionWebhook(
   pausedReason: string | null,
   now: number,
 ): Promise<boolean> {
-  const res = await changingFanout(organisationId, () =>
+  const res = await changingFanout(env, organisationId, () =>
     d
       .update(webhooks)
       .set({ status: to, pausedReason, updatedAt: now })
@@ -172,11 +179,12 @@ export async function transitionWebhook(
  * once told to forget the webhook (src/durable/health-client.ts forgetHealth): no request
  * deletes millions of rows.
  */
-export async function deleteWebhook(d1: D1Database, organisationId: number, id: string): Promise<{ exportFiles: ExportFile[]; deleted: boolean }> {
+export async function deleteWebhook(env: Fanout & Pick<Env, "DB">, organisationId: number, id: string): Promise<{ exportFiles: ExportFile[]; deleted: boolean }> {
+  const d1 = env.DB;
   // One batch, one transaction: the export rows go with the webhook (ON DELETE CASCADE), and
   // their files are recorded first, so that a file the caller fails to delete is still found
   // by the maintenance run (src/exports/delete-files.ts).
-  const [recorded, removed] = await changingFanout(organisationId, () => d1.batch<ExportFile>([
+  const [recorded, removed] = await changingFanout(env, organisationId, () => d1.batch<ExportFile>([
     d1
       .prepare(
         `INSERT OR IGNORE INTO orphaned_export_files (object_key, upload_id, created_at)

@@ -1,7 +1,8 @@
 /**
- * Ingest: record an event in its shard, then enqueue its deliveries. No D1 write: D1 is read
- * for the fan-out (which of the organisation's webhooks are subscribed, and whether they are
- * active or paused), at most once a second per isolate and event type (src/db/fanout-cache.ts).
+ * Ingest: record an event in its shard, then enqueue its deliveries. No D1 write, nor a D1 read
+ * per event: the fan-out (which of the organisation's webhooks are subscribed, and whether they
+ * are active or paused) is the isolate's, asked of the organisation's object at most once a
+ * second per event type, which reads D1 about once a minute (src/db/fanout-cache.ts).
  * One object call whatever the fan-out: the event, with its delivery ids,
  * is durable in its shard before anyone is told 202, and a pending delivery is first written to
  * its webhook's partition with its first attempt (src/durable/delivery-log/record.ts). What the
@@ -16,7 +17,6 @@
  */
 import type { Env } from "../env";
 import { cachedSubscribers } from "../db/fanout-cache";
-import { subscribers } from "../db/webhooks";
 import { ApiError } from "../errors";
 import { sha256Hex } from "../lib/encoding";
 import { canonicalJson } from "../lib/canonical-json";
@@ -70,7 +70,7 @@ export async function acceptEvent(env: Env, input: EventInput, timing = new Timi
 
   // A read: safe to try again. Nothing is recorded yet, so failing here is "not recorded".
   const hooks = await timing
-    .measure("d1", () => cachedSubscribers(env, orgId, input.event, subscribers, now))
+    .measure("fanout", () => cachedSubscribers(env, orgId, input.event, undefined, now))
     .catch((err: unknown) => {
       throw new EventNotRecorded(eventId, "not_recorded", err);
     });

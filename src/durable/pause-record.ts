@@ -23,8 +23,9 @@ export type NotificationStatus = "pending" | "sending" | "sent" | "failed";
 export async function writePause(env: Env, notificationId: string, organisationId: number, webhookId: string, streak: number, reason = PAUSE_REASON): Promise<boolean> {
   const now = Date.now();
   // On the edge this runs in the webhook's object, not in the isolates that ingest: they see the
-  // pause within FANOUT_CACHE_MS, and the consumer skips what they fan out to it meanwhile.
-  const [, , found] = await changingFanout(organisationId, () => env.DB.batch([
+  // pause within FANOUT_CACHE_MS (the organisation's fan-out object is told at once), and the
+  // consumer skips what they fan out to it meanwhile.
+  const [, , found] = await changingFanout(env, organisationId, () => env.DB.batch([
     env.DB.prepare(
       "UPDATE webhooks SET status = 'paused', paused_reason = ?, failure_streak = ?, updated_at = ? WHERE organisation_id = ? AND id = ? AND status = 'active'",
     ).bind(reason, streak, now, organisationId, webhookId),

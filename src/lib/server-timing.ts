@@ -1,5 +1,5 @@
 /**
- * Server-Timing for the hot paths: where a request's time went (validation, D1, queue), in the
+ * Server-Timing for the hot paths: where a request's time went (the fan-out, the shard, the queue), in the
  * response header, so a load test or a browser can see it without a profiler. In Workers the
  * clock advances across I/O, which is what these phases are.
  */

@@ -55,7 +55,7 @@ webhookRoutes.post(
     const secret = input.secret ?? generated!;
     const key = c.env.SECRET_ENCRYPTION_KEY;
     const id = newId("wh", now);
-    await insertWebhook(db(c.env.DB), {
+    await insertWebhook(c.env, db(c.env.DB), {
       id,
       organisationId,
       type: input.type,
@@ -112,7 +112,7 @@ webhookRoutes.patch(
 
     const key = c.env.SECRET_ENCRYPTION_KEY;
     const now = Date.now();
-    const changes: Parameters<typeof updateWebhook>[3] = { updatedAt: now };
+    const changes: Parameters<typeof updateWebhook>[4] = { updatedAt: now };
     if (input.name !== undefined) changes.name = input.name;
     if (input.description !== undefined) changes.description = input.description;
     if (input.events !== undefined) changes.events = input.events;
@@ -135,14 +135,14 @@ webhookRoutes.patch(
       changes.headersEnc = await seal(key, JSON.stringify(headers));
     }
     const deliveryChanged = ["url", "method", "secretEnc", "headersEnc", "retrySchedule"].some((k) => k in changes);
-    await updateWebhook(d, organisationId, w.id, changes, deliveryChanged ? { id: newId("rev", now) } : null);
+    await updateWebhook(c.env, d, organisationId, w.id, changes, deliveryChanged ? { id: newId("rev", now) } : null);
     return c.json(await presentWebhook(key, (await findWebhook(d, organisationId, w.id))!));
   },
 );
 
 webhookRoutes.delete("/:id", async (c) => {
   const organisationId = c.get("organisationId");
-  const { deleted, exportFiles } = await deleteWebhook(c.env.DB, organisationId, c.req.param("id"));
+  const { deleted, exportFiles } = await deleteWebhook(c.env, organisationId, c.req.param("id"));
   if (!deleted) throw notFound("Webhook");
   // Both tried whatever the other does: a repeated DELETE is a 404 and would not come back to
   // them, so a blip is tried again in place (forget is idempotent). The head drops the webhook's
@@ -168,7 +168,7 @@ async function transition(c: import("hono").Context<AppEnv>, to: "active" | "pau
       const hint = w.status === "paused" ? "use /resume" : w.status === "inactive" ? "activate it first" : "";
       throw new ApiError("INVALID_STATE", `The webhook is ${w.status} and cannot become ${to}${hint ? `: ${hint}` : ""}`);
     }
-    await transitionWebhook(d, organisationId, w.id, from, to, reason, Date.now());
+    await transitionWebhook(c.env, d, organisationId, w.id, from, to, reason, Date.now());
   }
   return w;
 }

@@ -12,3 +12,7 @@ export const eventShard = (env: Env, organisationId: number, eventId: string) =>
 /** The organisation's shard by number (a delivery id names one: shardOfDelivery). */
 export const eventShardAt = (env: Env, organisationId: number, shard: number) =>
   env.EVENT_SHARD.get(env.EVENT_SHARD.idFromName(`${organisationId}:${shard}`));
+
+/** The organisation's fan-out, kept from D1 (src/durable/organisation-fanout.ts). */
+export const organisationFanout = (env: Pick<Env, "ORGANISATION_FANOUT">, organisationId: number) =>
+  env.ORGANISATION_FANOUT.get(env.ORGANISATION_FANOUT.idFromName(String(organisationId)));
