@@ -38,7 +38,7 @@ app.get("/", (c) => c.text("ok"));
 app.post("/bare", (c) => c.json({ accepted: true }, 202));
 // The floors: the irreducible work of an ingest that is durable before its 202, without any of
 // the service's logic. /floor/object writes the body to one of 64 objects; /floor first reads D1
-// once, as the service reads its fan-out.
+// once, as an ingest that reads its fan-out for every event would (the service keeps it: src/db/fanout-cache.ts).
 const floorWrite = async (env: Env, body: string) => {
   const id = crypto.randomUUID();
   const shard = env.FLOOR.get(env.FLOOR.idFromName(`org-1:${Math.floor(Math.random() * 64)}`));
