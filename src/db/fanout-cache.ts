@@ -83,8 +83,8 @@ export async function cachedSubscribers(env: Env, organisationId: number, event:
   if (!hit || now - hit.at >= ttl) return readAndKeep();
   // Past half its life, one request reads again while the others keep using the entry: under
   // steady traffic an entry is renewed before it expires, so the requests in flight never all
-  // miss it at once (each would ask the organisation's object itself). A refresh that fails leaves the entry as it
-  // was, for as long as it is valid.
+  // miss it at once (each would ask the organisation's object itself). A refresh that fails
+  // leaves the entry as it was, for as long as it is valid.
   hit.refreshing = true;
   try {
     return await readAndKeep();
