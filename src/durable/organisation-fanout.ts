@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { organisationHooks, type FanoutHook, type Subscriber } from "../db/webhooks";
 import type { Env } from "../env";
-import { retryTransient } from "../lib/transient";
 
 const DEFAULT_MAX_AGE_MS = 60_000;
 export const fanoutMaxAgeMs = (env: Pick<Env, "FANOUT_MAX_AGE_MS">) => Number(env.FANOUT_MAX_AGE_MS) || DEFAULT_MAX_AGE_MS;
@@ -44,8 +43,10 @@ export class OrganisationFanout extends DurableObject<Env> {
     if (kept && kept.organisationId === organisationId && now - kept.at < fanoutMaxAgeMs(this.env) && now >= kept.at) return kept.hooks;
     const generation = this.generation;
     this.reads++;
-    // From the primary: a replica may not have the change this object was just told of.
-    const hooks = await retryTransient(() => organisationHooks(this.env.DB.withSession("first-primary"), organisationId));
+    // From the primary: a replica may not have the change this object was just told of. Not
+    // retried here: the caller retries the whole call on a transient error (fanout-cache.ts),
+    // which a retry here too would multiply.
+    const hooks = await organisationHooks(this.env.DB.withSession("first-primary"), organisationId);
     // No such organisation is never kept: it may be created at any moment.
     if (hooks && generation === this.generation) this.kept = { organisationId, at: now, hooks };
     return hooks;

@@ -1,7 +1,7 @@
 /**
- * Server-Timing for the hot paths: where a request's time went (the fan-out, the shard, the queue), in the
- * response header, so a load test or a browser can see it without a profiler. In Workers the
- * clock advances across I/O, which is what these phases are.
+ * Server-Timing for the hot paths: where a request's time went (the fan-out, the shard, the
+ * queue), in the response header, so a load test or a browser can see it without a profiler. In
+ * Workers the clock advances across I/O, which is what these phases are.
  */
 export class Timing {
   private readonly phases: [string, number][] = [];
